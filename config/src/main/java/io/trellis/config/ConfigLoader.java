@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +34,8 @@ import java.util.regex.Pattern;
  * checks. Every problem is collected; one {@link ConfigException} carries them all.
  */
 final class ConfigLoader {
+    /** Quoted text in a parser message: kept only when it is a bit of punctuation like '}' or '='. */
+    private static final Pattern REDACT = Pattern.compile("(['\"])(.*?)\\1");
     private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** A value and where it came from: "file:line" or "env TRELLIS_X". */
@@ -311,7 +314,12 @@ final class ConfigLoader {
         if (e.origin() != null && message.startsWith(e.origin().description() + ": ")) {
             message = message.substring(e.origin().description().length() + 2);
         }
-        message = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+        int advice = message.indexOf(" (if you intended");
+        if (advice >= 0) {
+            message = message.substring(0, advice); // typesafe's hint about .properties files misleads here
+        }
+        message = REDACT.matcher(message).replaceAll(m -> m.group(2).matches("[\\p{Punct}\\s]{1,3}")
+                ? Matcher.quoteReplacement(m.group()) : m.group(1) + "…" + m.group(1));
         String kind = e instanceof com.typesafe.config.ConfigException.UnresolvedSubstitution
                 ? "unresolved substitution" : "syntax error";
         String fix = kind.equals("syntax error")
