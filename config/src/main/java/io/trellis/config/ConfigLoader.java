@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,6 +37,18 @@ import java.util.regex.Pattern;
 final class ConfigLoader {
     /** Quoted text in a parser message: kept only when it is a bit of punctuation like '}' or '='. */
     private static final Pattern REDACT = Pattern.compile("(['\"])(.*?)\\1");
+    private static final Pattern PLACE = Pattern.compile("([^:]*):(\\d+): .*", Pattern.DOTALL);
+    /** Problems in file order (file, then line), environment variables after. */
+    private static final Comparator<String> BY_PLACE = Comparator
+            .<String, Boolean>comparing(p -> p.startsWith("env "))
+            .thenComparing(p -> {
+                Matcher m = PLACE.matcher(p);
+                return m.matches() ? m.group(1) : p;
+            })
+            .thenComparingInt(p -> {
+                Matcher m = PLACE.matcher(p);
+                return m.matches() ? Integer.parseInt(m.group(2)) : 0;
+            });
     private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** A value and where it came from: "file:line" or "env TRELLIS_X". */
@@ -124,6 +137,7 @@ final class ConfigLoader {
         }
         checkDuplicateBinds(values, names, origins);
         if (!problems.isEmpty()) {
+            problems.sort(BY_PLACE);
             throw new ConfigException(problems);
         }
         Map<String, Set<String>> frozen = new LinkedHashMap<>();
@@ -167,9 +181,9 @@ final class ConfigLoader {
             }
             ConfigValue value = hoconValue(e.getValue());
             if (value.valueType() == ConfigValueType.OBJECT) {
-                // A whole block, e.g. TRELLIS_LISTENERS__TCP__INTERNAL='{bind = "0.0.0.0:1884"}'.
+                // A whole block, e.g. TRELLIS_LISTENERS__TCP__INTERNAL='{bind = "0.0.0.0:1884"}',
+                // merged over the file's block as HOCON merges objects.
                 objectOrigins.put(path, origin);
-                leaves.keySet().removeIf(p -> p.startsWith(path + "."));
                 walk((ConfigObject) value, path, origin);
             } else {
                 leaves.put(path, new Setting(value, origin));

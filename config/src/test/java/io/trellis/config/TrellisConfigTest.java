@@ -113,11 +113,11 @@ class TrellisConfigTest {
                 """, Map.of());
         String file = dir.resolve("trellis.conf").toString();
         assertThat(problems).containsExactly(
-                file + ":5: log.console.level: 'loud' is not allowed (write one of debug, info, notice, warning, error, critical, alert, emergency, none)",
+                file + ":1: mqtt.max_packet_size: '12XB' is not a byte size (write a size from 1B to 268435455B, e.g. 1MB, 64KB, 512B or a number of bytes)",
                 file + ":2: mqtt.idle_timeout: '15' has no unit (write 15s for seconds or 15ms for milliseconds)",
                 file + ":3: mqtt.max_inflight: 0 is out of range (write a whole number from 1 to 65535)",
-                file + ":1: mqtt.max_packet_size: '12XB' is not a byte size (write a size from 1B to 268435455B, e.g. 1MB, 64KB, 512B or a number of bytes)",
-                file + ":4: mqtt.retain_available: 'maybe' is not a boolean (write true or false)");
+                file + ":4: mqtt.retain_available: 'maybe' is not a boolean (write true or false)",
+                file + ":5: log.console.level: 'loud' is not allowed (write one of debug, info, notice, warning, error, critical, alert, emergency, none)");
     }
 
     @Test
@@ -188,6 +188,8 @@ class TrellisConfigTest {
         assertThat(config.get(Keys.TCP_BIND, "internal")).isEqualTo(new InetSocketAddress("127.0.0.1", 11883));
         assertThat(config.get(Keys.SSL_VERSIONS, "default")).containsExactly("tlsv1.3");
         assertThat(config.get(Keys.WS_ENABLE, "extra")).isFalse();
+        assertThat(config.get(Keys.WS_BIND, "extra")).isEqualTo(new InetSocketAddress("127.0.0.1", 18084));
+        assertThat(config.names("listeners.ws")).containsExactly("default", "extra");
         assertThat(EnvOverrides.pathOf("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE")).isEqualTo("listeners.ssl.default.enable");
         assertThat(Keys.TCP_BIND.envName()).isEqualTo("TRELLIS_LISTENERS__TCP__{NAME}__BIND");
         assertThat(Keys.NODE_COOKIE.envName()).isEqualTo("TRELLIS_NODE__COOKIE");
