@@ -60,6 +60,7 @@ final class ConfigLoader {
     private final List<String> problems = new ArrayList<>();
     private final Map<String, Setting> leaves = new TreeMap<>();
     private final Map<String, String> objectOrigins = new HashMap<>();
+    private final Set<String> emptyObjects = new TreeSet<>();
 
     private ConfigLoader(String sourceLabel, Map<String, String> env) {
         this.sourceLabel = sourceLabel;
@@ -107,6 +108,12 @@ final class ConfigLoader {
         for (Map.Entry<String, Setting> leaf : leaves.entrySet()) {
             check(leaf.getKey(), leaf.getValue(), provided, names);
         }
+        for (String empty : emptyObjects) {
+            String[] segments = empty.split("\\.", -1);
+            if (Keys.all().stream().noneMatch(key -> isPrefixOf(segments, key.path().split("\\.")))) {
+                problems.add(objectOrigins.get(empty) + ": " + empty + ": unknown key" + suggestion(segments));
+            }
+        }
         for (String object : objectOrigins.keySet()) {
             for (String prefix : names.keySet()) {
                 if (object.startsWith(prefix + ".") && object.indexOf('.', prefix.length() + 1) < 0) {
@@ -128,8 +135,10 @@ final class ConfigLoader {
                 Object value = provided.get(path);
                 if (value == null && setting == null && key.defaultOnlyFor() != null && !name.equals(key.defaultOnlyFor())) {
                     String where = objectOrigins.getOrDefault(prefix + "." + name, sourceLabel);
+                    String leaf = key.path().substring(key.path().lastIndexOf('.') + 1);
                     problems.add(where + ": " + path + ": missing (every " + prefix + " instance other than "
-                            + key.defaultOnlyFor() + " needs it; " + key.doc() + ")");
+                            + key.defaultOnlyFor() + " must set " + leaf + ", e.g. " + leaf + " = \""
+                            + key.format(cast(key.defaultValue())) + "\" with a port of its own)");
                 }
                 values.put(path, value != null || setting != null ? value : key.defaultValue());
                 origins.put(path, setting == null ? sourceLabel + " (default)" : setting.origin());
@@ -158,6 +167,9 @@ final class ConfigLoader {
             String origin = forcedOrigin != null ? forcedOrigin : label(value.origin());
             if (value.valueType() == ConfigValueType.OBJECT) {
                 objectOrigins.put(path, origin);
+                if (((ConfigObject) value).isEmpty()) {
+                    emptyObjects.add(path);
+                }
                 walk((ConfigObject) value, path, forcedOrigin);
             } else {
                 leaves.put(path, new Setting(value, origin));
@@ -202,6 +214,24 @@ final class ConfigLoader {
             // not HOCON: plain text
         }
         return ConfigValueFactory.fromAnyRef(raw);
+    }
+
+    /** Whether a path is the start of a key's path ({name} matching any one segment). */
+    private static boolean isPrefixOf(String[] segments, String[] pattern) {
+        if (segments.length > pattern.length) {
+            return false;
+        }
+        for (int i = 0; i < segments.length; i++) {
+            if (!pattern[i].equals(KeyDef.NAME_SEGMENT) && !pattern[i].equals(segments[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object value) {
+        return (T) value;
     }
 
     private static KeyDef<?> find(String[] segments) {

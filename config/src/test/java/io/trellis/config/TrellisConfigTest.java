@@ -156,7 +156,12 @@ class TrellisConfigTest {
 
         assertThat(problems("listeners.tcp.internal { max_connections = 100 }\nlisteners.ws.other {}", Map.of()))
                 .anySatisfy(p -> assertThat(p).contains(":1: listeners.tcp.internal.bind: missing"))
-                .anySatisfy(p -> assertThat(p).contains(":2: listeners.ws.other.bind: missing"));
+                .anySatisfy(p -> assertThat(p).contains(":2: listeners.ws.other.bind: missing (every listeners.ws instance"
+                        + " other than default must set bind, e.g. bind = \"0.0.0.0:8083\" with a port of its own)"));
+        assertThat(problems("listeners.quic.default {}\nmqtt {}\nlisteners.tcp.a { ssl_options {} }", Map.of()))
+                .anySatisfy(p -> assertThat(p).contains(":1: listeners.quic.default: unknown key"))
+                .anySatisfy(p -> assertThat(p).contains(":3: listeners.tcp.a.ssl_options: unknown key"))
+                .noneSatisfy(p -> assertThat(p).contains("mqtt:"));
     }
 
     @Test
