@@ -187,7 +187,9 @@ final class ConfigLoader {
             String origin = "env " + variable;
             KeyDef<?> key = find(path.split("\\.", -1));
             if (key != null) {
-                ConfigValue value = key.textual() ? ConfigValueFactory.fromAnyRef(e.getValue()) : hoconValue(e.getValue());
+                // Text keys take the value verbatim (a cookie may hold '#' or '//'), unless it is quoted.
+                boolean verbatim = key.textual() && !e.getValue().trim().startsWith("\"");
+                ConfigValue value = verbatim ? ConfigValueFactory.fromAnyRef(e.getValue()) : hoconValue(e.getValue());
                 leaves.put(path, new Setting(value, origin));
                 continue;
             }

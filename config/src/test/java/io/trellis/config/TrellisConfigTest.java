@@ -251,6 +251,8 @@ class TrellisConfigTest {
         TrellisConfig config = TrellisConfig.load(write("trellis.conf", ""),
                 Map.of("TRELLIS_NODE__COOKIE", "file://" + cookieFile.toAbsolutePath()));
         assertThat(config.get(Keys.NODE_COOKIE).reveal()).isEqualTo(COOKIE);
+        assertThat(TrellisConfig.load(write("t2.conf", ""), Map.of("TRELLIS_NODE__COOKIE", "a#b//c", "TRELLIS_NODE__NAME", "\"n@h\""))
+                .get(Keys.NODE_COOKIE).reveal()).isEqualTo("a#b//c");
         Files.delete(cookieFile);
         assertThat(config.get(Keys.NODE_COOKIE).reveal()).isEqualTo(COOKIE);
 
