@@ -99,8 +99,8 @@ class RetainedStoreTest {
     }
 
     /**
-     * Threads put and remove topics that share parent nodes, so removes prune nodes that
-     * concurrent puts are walking; each thread checks its own topic right after the put.
+     * Threads put and remove topics that share nodes, so removes prune nodes that concurrent
+     * puts are walking or writing to; each thread checks its own topic right after the put.
      */
     @Test
     void concurrentPutRemoveMatchLosesNothing() throws Exception {
@@ -118,12 +118,16 @@ class RetainedStoreTest {
                     Random random = new Random(me);
                     start.await();
                     for (int r = 0; r < rounds; r++) {
-                        String topic = "r/s/" + random.nextInt(3) + "/t" + me;
+                        // Threads 2j and 2j+1 use r/<k>/p<j> and r/<k>/p<j>/c: removing the
+                        // child prunes the node the parent's put is about to write to.
+                        String parent = "p" + (me / 2);
+                        String own = me % 2 == 0 ? parent : parent + "/c";
+                        String topic = "r/" + random.nextInt(3) + "/" + own;
                         String value = topic + "#" + r;
                         store.put(topic, value);
                         assertThat(store.get(topic)).as("get after put %s", topic).isEqualTo(value);
                         List<String> seen = new ArrayList<>();
-                        store.match("r/s/+/t" + me, seen::add);
+                        store.match("r/+/" + own, seen::add);
                         assertThat(seen).as("match after put %s", topic).containsExactly(value);
                         store.remove(topic);
                         assertThat(store.get(topic)).as("get after remove %s", topic).isNull();
