@@ -69,21 +69,19 @@ record Target(String display, String name, IPAddress literal, int port) {
         if (host == null || host.isEmpty()) {
             throw new IllegalArgumentException("the host is empty");
         }
-        String h = host;
-        int at = h.lastIndexOf('@');
-        if (at >= 0) {
-            h = h.substring(at + 1);
-        }
+        // Userinfo is dropped, and never shown: it may hold a password.
+        String shown = host.substring(host.lastIndexOf('@') + 1);
+        String h = shown;
         if (h.startsWith("[")) {
             if (!h.endsWith("]")) {
-                throw new IllegalArgumentException("'" + host + "' opens an IPv6 bracket and does not close it");
+                throw new IllegalArgumentException("'" + shown + "' opens an IPv6 bracket and does not close it");
             }
             h = h.substring(1, h.length() - 1);
         }
         int zone = h.indexOf('%');
         if (zone >= 0) {
             if (!h.contains(":")) {
-                throw new IllegalArgumentException("'" + host + "' contains '%': percent-encoded host names are not accepted");
+                throw new IllegalArgumentException("'" + shown + "' contains '%': percent-encoded host names are not accepted");
             }
             h = h.substring(0, zone);
         }
@@ -92,23 +90,23 @@ record Target(String display, String name, IPAddress literal, int port) {
             h = h.substring(0, h.length() - 1);
         }
         if (h.isEmpty()) {
-            throw new IllegalArgumentException("'" + host + "' has no host name or address");
+            throw new IllegalArgumentException("'" + shown + "' has no host name or address");
         }
         IPAddress literal = parseLiteral(h);
         if (literal != null) {
-            return new Target(host, h, literal, port);
+            return new Target(shown, h, literal, port);
         }
         if (h.contains(":")) {
-            throw new IllegalArgumentException("'" + host + "' is not a valid IPv6 address");
+            throw new IllegalArgumentException("'" + shown + "' is not a valid IPv6 address");
         }
         if (NUMERIC_LAST_LABEL.matcher(h).matches()) {
             throw new IllegalArgumentException(
-                    "'" + host + "' looks like a numeric IPv4 address but is not a valid one (write a.b.c.d with each part 0-255)");
+                    "'" + shown + "' looks like a numeric IPv4 address but is not a valid one (write a.b.c.d with each part 0-255)");
         }
         if (h.length() > 253 || !HOST_NAME.matcher(h).matches()) {
-            throw new IllegalArgumentException("'" + host + "' is not a valid host name (letters, digits, '-', '_' and dots)");
+            throw new IllegalArgumentException("'" + shown + "' is not a valid host name (letters, digits, '-', '_' and dots)");
         }
-        return new Target(host, h, null, port);
+        return new Target(shown, h, null, port);
     }
 
     private static IPAddress parseLiteral(String h) {
@@ -125,21 +123,22 @@ record Target(String display, String name, IPAddress literal, int port) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("the URL is empty");
         }
+        String shown = "'" + redactUserinfo(url) + "'";
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("'" + url + "' is not a valid URL: " + e.getReason() + " at index " + e.getIndex());
+            throw new IllegalArgumentException(shown + " is not a valid URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
-            throw new IllegalArgumentException("'" + url + "' must start with http:// or https://"
+            throw new IllegalArgumentException(shown + " must start with http:// or https://"
                     + (scheme == null ? "" : " (scheme '" + scheme + "' is not supported)"));
         }
         if (uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty()) {
-            throw new IllegalArgumentException("'" + url + "' has no host (write e.g. https://example.com/path)");
+            throw new IllegalArgumentException(shown + " has no host (write e.g. https://example.com/path)");
         }
-        return ofAuthority(uri.getRawAuthority(), "https".equals(scheme) ? 443 : 80, "'" + url + "'");
+        return ofAuthority(uri.getRawAuthority(), "https".equals(scheme) ? 443 : 80, shown);
     }
 
     /**
@@ -150,15 +149,32 @@ record Target(String display, String name, IPAddress literal, int port) {
         if (server == null || server.isBlank()) {
             throw new IllegalArgumentException("the server is empty (write host:port, e.g. broker.example.com:1883)");
         }
+        String shown = "'" + redactUserinfo(server) + "'";
         if (server.contains("://")) {
-            throw new IllegalArgumentException("'" + server + "' must be host:port without a scheme (e.g. broker.example.com:1883)");
+            throw new IllegalArgumentException(shown + " must be host:port without a scheme (e.g. broker.example.com:1883)");
         }
-        for (char c : new char[] {'/', '?', '#', '@', ' ', ','}) {
+        for (char c : new char[] {'@', '/', '?', '#', ' ', ','}) {
             if (server.indexOf(c) >= 0) {
-                throw new IllegalArgumentException("'" + server + "' must be host:port, without '" + c + "'");
+                throw new IllegalArgumentException(shown + " must be host:port, without '" + c + "'"
+                        + (c == '@' ? " (credentials go in the bridge's username and password)" : ""));
             }
         }
-        return ofAuthority(server, MQTT_DEFAULT_PORT, "'" + server + "'");
+        return ofAuthority(server, MQTT_DEFAULT_PORT, shown);
+    }
+
+    /** Userinfo may hold a password: it never reaches a message. */
+    static String redactUserinfo(String text) {
+        int start = text.indexOf("://");
+        start = start < 0 ? 0 : start + 3;
+        int end = text.length();
+        for (char c : new char[] {'/', '?', '#'}) {
+            int i = text.indexOf(c, start);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        int at = text.lastIndexOf('@', end - 1);
+        return at < start ? text : text.substring(0, start) + "***" + text.substring(at);
     }
 
     /** {@code [userinfo@]host[:port]} as written in a URL authority. */
