@@ -27,17 +27,17 @@ record Cidr(String text, IPAddress block) {
             .getIPv4AddressParametersBuilder()
                 .allow_inet_aton(false)
                 .allowLeadingZeros(false)
-                .allowPrefixLengthLeadingZeros(false)
                 .allowWildcardedSeparator(false)
                 .setRangeOptions(RangeParameters.NO_RANGE)
                 .getParentBuilder()
             .getIPv6AddressParametersBuilder()
                 .allowZone(false)
-                .allowPrefixLengthLeadingZeros(false)
                 .allowWildcardedSeparator(false)
                 .setRangeOptions(RangeParameters.NO_RANGE)
                 .getParentBuilder()
             .toParams();
+
+    private static final Pattern PREFIX_LENGTH = Pattern.compile("/(?:0|[1-9][0-9]{0,2})$");
 
     private static final Pattern SHORT_IPV4 = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3}){0,2})/(\\d{1,2})");
 
@@ -53,6 +53,10 @@ record Cidr(String text, IPAddress block) {
             String hint = text.contains(":") ? text + "/128" : text + "/32";
             throw new IllegalArgumentException(
                     key + ": '" + text + "' has no prefix length (write " + hint + " for one address)");
+        }
+        // Prefix lengths by hand: the library counts "/0" as a leading zero.
+        if (!PREFIX_LENGTH.matcher(text).find()) {
+            throw new IllegalArgumentException(key + ": '" + text + "' is not a CIDR (" + suggestion(text) + ")");
         }
         IPAddress address;
         try {
