@@ -1,5 +1,6 @@
 package io.trellis.security.ssrf;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -64,7 +65,9 @@ public final class SsrfGuard {
             addresses = new ArrayList<>(found.size());
             for (InetAddress address : found) {
                 // Keep the name for logs and messages; the bytes are the ones checked.
-                addresses.add(InetAddress.getByAddress(target.name(), address.getAddress()));
+                addresses.add(address instanceof Inet6Address v6 && v6.getScopeId() != 0
+                        ? Inet6Address.getByAddress(target.name(), v6.getAddress(), v6.getScopeId())
+                        : InetAddress.getByAddress(target.name(), address.getAddress()));
             }
         }
         SsrfDecision decision = current.checkConnect(target.display(), addresses);

@@ -5,6 +5,7 @@ import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
+import java.net.IDN;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
  * dropped ({@code http://public@127.0.0.1/} is 127.0.0.1), IPv6 brackets and zone ids are
  * stripped, and IPv4 is read the way {@code inet_aton} (and so most resolvers and HTTP clients)
  * reads it: {@code 2130706433}, {@code 0x7f.0.0.1}, {@code 0177.0.0.1}, {@code 127.1} are all
- * 127.0.0.1. A host whose last label is numeric but that is not a valid address
+ * 127.0.0.1. Non-ASCII names are mapped to their ASCII (IDNA) form first, so look-alike digits
+ * and letters are checked as what they stand for. A host whose last label is numeric but that is not a valid address
  * ({@code 256.0.0.1}, {@code 08.0.0.1}) is refused rather than looked up as a name.
  *
  * @param display the host as the operator wrote it, for messages
@@ -84,6 +86,15 @@ record Target(String display, String name, IPAddress literal, int port) {
                 throw new IllegalArgumentException("'" + shown + "' contains '%': percent-encoded host names are not accepted");
             }
             h = h.substring(0, zone);
+        }
+        if (!h.chars().allMatch(c -> c < 0x80)) {
+            // IDNA mapping, as resolvers and browsers apply it: bücher.de is xn--bcher-kva.de, and
+            // full-width or circled look-alikes (１２７.０.０.１, ⓛⓞⓒⓐⓛⓗⓞⓢⓣ) become what they mimic.
+            try {
+                h = IDN.toASCII(h, IDN.USE_STD3_ASCII_RULES);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + shown + "' is not a valid internationalised host name");
+            }
         }
         h = h.toLowerCase(Locale.ROOT);
         while (h.endsWith(".")) {

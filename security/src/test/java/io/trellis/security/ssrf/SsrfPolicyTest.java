@@ -97,6 +97,12 @@ class SsrfPolicyTest {
                 url("http://[fe80::1%25eth0]/", D, "(matches fe80::/10)"),
                 host("fe80::1%eth0", D, "(matches fe80::/10)"),
                 host("[::1]", D, "(matches ::1/128)"),
+                // internationalised names and look-alike characters
+                url("http://１２７.０.０.１/", D, "-> 127.0.0.1 (matches 127.0.0.0/8)"),
+                url("http://127。0。0。1/", D, "-> 127.0.0.1 (matches 127.0.0.0/8)"),
+                url("http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/", D, "-> 127.0.0.1"),
+                url("http://bücher.example/", U, "bücher.example"),
+                url("http://a\u00adb\u200d.example/", U, ""),
                 // IPv6 forms that carry IPv4
                 url("http://[::ffff:127.0.0.1]/", D, "-> 127.0.0.1 (matches 127.0.0.0/8)"),
                 url("http://[::ffff:7f00:1]/", D, "-> 127.0.0.1 (matches 127.0.0.0/8)"),
