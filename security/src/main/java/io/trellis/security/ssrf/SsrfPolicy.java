@@ -219,23 +219,25 @@ public final class SsrfPolicy {
      * a client may fall back to any address of the set, so a single bad one is reachable, and
      * such an answer is the shape of a rebinding attack.
      *
-     * @param host the host as the connector names it (for deny_hosts and the message)
+     * @param host the host as the connector names it (for deny_hosts and the message); for a
+     *     bare address, its text
      */
     public SsrfDecision checkConnect(String host, List<InetAddress> addresses) {
+        Objects.requireNonNull(host, "host");
         Objects.requireNonNull(addresses, "addresses");
         if (!enabled) {
             return new SsrfDecision.Allowed(host, addresses);
         }
-        if (host != null && denyHosts.contains(normaliseHostName(host))) {
+        if (denyHosts.contains(normaliseHostName(host))) {
             return deniedHost(host);
         }
         for (InetAddress address : addresses) {
-            Verdict verdict = verdict(host == null ? address.getHostAddress() : host, address);
+            Verdict verdict = verdict(host, address);
             if (verdict.denied != null) {
                 return verdict.denied;
             }
         }
-        return new SsrfDecision.Allowed(host == null ? "" : host, addresses);
+        return new SsrfDecision.Allowed(host, addresses);
     }
 
     // ---------------------------------------------------------------- per-address verdict

@@ -20,5 +20,9 @@
  * {@link io.trellis.security.ssrf.SsrfAddressResolverGroup}. Where a {@code HttpClient} is used
  * anyway, check with the policy, keep {@code Redirect.NEVER}, and rely on an egress firewall for
  * rebinding.
+ *
+ * <p>Proxies: when a client dials through an HTTP or SOCKS proxy, the guard sees the proxy's
+ * address, not the target's; a connector that supports proxies must check its target with the
+ * policy and resolve it through the guard itself.
  */
 package io.trellis.security.ssrf;
