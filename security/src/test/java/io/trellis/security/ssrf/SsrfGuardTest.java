@@ -168,6 +168,32 @@ class SsrfGuardTest {
         }
     }
 
+    @Test
+    void aDisabledPolicyStillResolvesOnceButRefusesNothing() throws Exception {
+        FakeResolver dns = new FakeResolver().answer("internal.example", "10.0.0.7");
+        List<InetSocketAddress> dial = new SsrfGuard(SsrfPolicy::defaults, dns).resolve("internal.example", 80);
+        assertThat(dial).extracting(a -> a.getAddress().getHostAddress()).containsExactly("10.0.0.7");
+        assertThat(dns.lookups("internal.example")).isEqualTo(1);
+    }
+
+    @Test
+    void nettyResolveAllReturnsEveryCheckedAddressOrFails() throws Exception {
+        FakeResolver dns = new FakeResolver()
+                .answer("dual.example", PUBLIC, "2606:2800:220:1:248:1893:25c8:1946")
+                .answer("mixed.example", PUBLIC, "::1");
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (SsrfAddressResolverGroup resolvers = new SsrfAddressResolverGroup(new SsrfGuard(() -> ON, dns))) {
+            var resolver = resolvers.getResolver(group.next());
+            List<InetSocketAddress> all =
+                    resolver.resolveAll(InetSocketAddress.createUnresolved("dual.example", 8883)).sync().getNow();
+            assertThat(all).extracting(a -> a.getAddress().getHostAddress())
+                    .containsExactly(PUBLIC, "2606:2800:220:1:248:1893:25c8:1946");
+            var refused = resolver.resolveAll(InetSocketAddress.createUnresolved("mixed.example", 8883)).await();
+            assertThat(refused.cause()).isInstanceOf(SsrfRefusedException.class)
+                    .hasMessageContaining("mixed.example -> ::1 (matches ::1/128)");
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** What a connector does: ask the guard, then dial exactly what it returned. */
