@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  *
  * <p>The host is an IPv4 literal, an IPv6 literal ({@code name@::1}, brackets accepted and
  * dropped) or a DNS name; it is compared case-insensitively (stored in lower case). Everything
- * else compares exactly, as Erlang compares node atoms. A whole name is at most 255 bytes, so
- * it fits the handshake's one-byte length prefix.
+ * else compares exactly, as Erlang compares node atoms. A whole name is at most
+ * {@value #MAX_BYTES} bytes.
  */
 public final class NodeName implements Comparable<NodeName> {
     /** First port of distribution; EMQX's, not configurable. */
@@ -26,8 +26,11 @@ public final class NodeName implements Comparable<NodeName> {
     public static final int RPC_BASE_PORT = 5370;
     /** The offset is taken modulo this, so 4370 + N and 5370 + N stay below 65536. */
     public static final int OFFSET_MODULUS = 60000;
-    /** Longest name in bytes (Erlang's atom limit, and the handshake's length prefix). */
-    public static final int MAX_BYTES = 255;
+    /**
+     * Longest name in bytes: below Erlang's 255, so that HELLO, which carries two names and a
+     * nonce, fits the 512-byte pre-handshake frame.
+     */
+    public static final int MAX_BYTES = 200;
 
     private static final Pattern SHORT_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern TRAILING_DIGITS = Pattern.compile("[0-9]+$");

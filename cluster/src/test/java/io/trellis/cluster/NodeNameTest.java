@@ -58,6 +58,6 @@ class NodeNameTest {
     void overlongNamesAreRefused() {
         String longHost = ("a".repeat(60) + ".").repeat(4) + "com";
         assertThatThrownBy(() -> NodeName.parse("n".repeat(20) + "@" + longHost))
-                .hasMessageContaining("longer than 255 bytes");
+                .hasMessageContaining("longer than 200 bytes");
     }
 }
