@@ -54,7 +54,7 @@ public final class Keys {
             .doc("Shared secret that authenticates cluster peers; every node of a cluster needs the same one, and clustering needs it set. file:///path reads it from a file.");
 
     public static final KeyDef<String> NODE_DIST_BIND_ADDRESS = ipAddress("node.dist_bind_address")
-            .byDefault("0.0.0.0").doc("Interface the distribution channel (port 4370 + N) listens on; :: for every IPv6 interface.");
+            .byDefault("0.0.0.0").doc("Interface the distribution channel (port 4370 + N) listens on; with cluster.proto_dist = inet6_tcp the default means :: (every IPv6 interface).");
 
     // ---- cluster ----------------------------------------------------------------------------
 
