@@ -46,6 +46,7 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
     private ScheduledFuture<?> timer;
     private boolean started;
     private boolean done;
+    private boolean succeeded;
     /** The peer's claimed name (acceptor) or the expected one (dialler), for logs; null when unknown. */
     protected String peerName;
 
@@ -143,7 +144,7 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!done || !result.isDone() || result.isCompletedExceptionally()) {
+        if (!succeeded) {
             ReferenceCountUtil.release(msg);
             promise.setFailure(new IllegalStateException("the cluster handshake has not completed: nothing may be sent before it"));
             return;
@@ -168,9 +169,10 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
 
     void succeed(ChannelHandlerContext ctx, NodeName peer, int version) {
         done = true;
+        succeeded = true;
         cancelTimer();
         HandshakeCompleted completed = new HandshakeCompleted(peer, channel, role, version);
-        result.complete(completed);
+        // The handlers behind learn first, so whoever waits on the result finds them ready.
         ctx.fireUserEventTriggered(completed);
         ChannelPipeline p = ctx.pipeline();
         p.remove(this);
@@ -178,6 +180,7 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
         if (decoder != null) {
             p.remove(decoder);
         }
+        result.complete(completed);
     }
 
     /**
@@ -192,8 +195,8 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
         cancelTimer();
         HandshakeFailed failed = new HandshakeFailed(reason, channel, ctx.channel().remoteAddress(), peerName, reportedByPeer);
         settings.refusals().record(failed, role);
-        result.completeExceptionally(new HandshakeFailedException(failed, role));
         ctx.fireUserEventTriggered(failed);
+        result.completeExceptionally(new HandshakeFailedException(failed, role));
         boolean tell = !reportedByPeer && reason != HandshakeFailure.CONNECTION_CLOSED && ctx.channel().isActive();
         if (tell) {
             HandshakeMessage refusal = new HandshakeMessage.Refusal(reason, settings.minVersion(), settings.maxVersion());

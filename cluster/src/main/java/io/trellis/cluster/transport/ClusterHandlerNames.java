@@ -10,6 +10,8 @@ public final class ClusterHandlerNames {
     public static final String HANDSHAKE = "cluster-handshake";
     public static final String FRAME_DECODER = "cluster-frame-decoder";
     public static final String FRAME_ENCODER = "cluster-frame-encoder";
+    /** Added after the handshake: heartbeats when the writer is idle, node down when the reader is. */
+    public static final String IDLE = "cluster-idle";
     public static final String APPLICATION = "cluster-application";
 
     private ClusterHandlerNames() {
