@@ -9,10 +9,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.trellis.cluster.ClusterChannel;
+import io.trellis.cluster.ClusterSettings;
 import io.trellis.cluster.NodeName;
+import io.trellis.cluster.PortPlan;
+import io.trellis.cluster.handshake.CookieKey;
 import io.trellis.cluster.handshake.HandshakeCompleted;
 import io.trellis.cluster.handshake.HandshakeHandler;
 import io.trellis.cluster.handshake.HandshakeSettings;
+import io.trellis.cluster.handshake.RefusalLog;
 import io.trellis.cluster.handshake.Role;
 import io.trellis.cluster.transport.ClusterChannelInitializer;
 import java.net.InetSocketAddress;
@@ -66,6 +70,7 @@ public final class Distribution implements AutoCloseable {
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService notifier;
     private final Map<NodeName, Member> members = new HashMap<>();
+    private PortPlan portPlan;
     private Channel server;
     private int port;
     private boolean stopped;
@@ -105,6 +110,24 @@ public final class Distribution implements AutoCloseable {
     }
 
     /**
+     * The distribution of the configured node: refuses when clustering is not allowed (no
+     * cookie, a sample cookie, singleton), listens on {@code node.dist_bind_address} and
+     * 4370 + N, and reconnects every heartbeat interval. Call {@link #start} next.
+     *
+     * @throws IllegalStateException with the reason and the fix when clustering is refused
+     */
+    public static Distribution create(ClusterSettings settings, EventLoopGroup group) {
+        settings.clusteringDecision().requireAllowed();
+        HandshakeSettings handshake = new HandshakeSettings(settings.node(), CookieKey.of(settings.cookie()),
+                settings.authenticationTimeout(), new RefusalLog(Duration.ofMinutes(1)));
+        Timing timing = new Timing(settings.heartbeatInterval(), settings.nodeDownTimeout(), settings.heartbeatInterval(),
+                settings.connectTimeout(), settings.autoclean());
+        Distribution d = new Distribution(handshake, new InetSocketAddress(settings.distBindAddress(), settings.node().distPort()), timing, group);
+        d.portPlan = settings.portPlan();
+        return d;
+    }
+
+    /**
      * Binds the listening port (port 0 picks a free one) and returns it.
      *
      * @throws IllegalStateException naming the address when it cannot be bound (e.g. in use)
@@ -137,8 +160,17 @@ public final class Distribution implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Joins the cluster {@code peer} belongs to, reaching it at its name's host and 4370 + N. */
+    /**
+     * Joins the cluster {@code peer} belongs to, reaching it at its name's host and 4370 + N.
+     * Refused when the two names map to the same port on one host.
+     */
     public CompletableFuture<NodeName> join(NodeName peer) {
+        if (portPlan != null) {
+            List<PortPlan.PortClash> clashes = portPlan.clashes(self, List.of(peer));
+            if (!clashes.isEmpty()) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("cannot join: " + clashes.get(0).message()));
+            }
+        }
         return join(peer, new InetSocketAddress(peer.host(), peer.distPort()));
     }
 

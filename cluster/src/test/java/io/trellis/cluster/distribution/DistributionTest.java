@@ -194,4 +194,42 @@ class DistributionTest {
         assertThat(a.dist().knownNodes()).containsExactly(b.name());
         assertThat(c.dist().knownNodes()).isEmpty();
     }
+
+    @Test
+    void aClusterFormsOverIpv6Loopback() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ipv6LoopbackWorks(), "no IPv6 loopback on this machine");
+        List<Distribution> six = new ArrayList<>();
+        for (String name : List.of("a@::1", "b@::1")) {
+            HandshakeSettings hs = new HandshakeSettings(NodeName.parse(name), CookieKey.of(new Secret(COOKIE)), Duration.ofSeconds(5),
+                    new RefusalLog(Duration.ofMinutes(1)));
+            Distribution d = new Distribution(hs, new InetSocketAddress("::1", 0), FAST, group);
+            nodes.add(d);
+            six.add(d);
+            d.start();
+        }
+        six.get(1).join(six.get(0).self(), new InetSocketAddress("::1", six.get(0).port())).get(10, TimeUnit.SECONDS);
+        await().untilAsserted(() -> assertThat(six.get(0).upNodes()).containsExactly(n("b@::1")));
+    }
+
+    private static boolean ipv6LoopbackWorks() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void theConfiguredNodeRefusesToClusterWithoutAGoodCookieOrWithAPortClash() throws Exception {
+        io.trellis.cluster.ClusterSettings noCookie = io.trellis.cluster.ClusterSettings.from(io.trellis.config.TrellisConfig.defaults());
+        assertThat(catchThrowable(() -> Distribution.create(noCookie, group)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("node.cookie is not set");
+
+        io.trellis.cluster.ClusterSettings good = io.trellis.cluster.ClusterSettings.from(io.trellis.config.TrellisConfig.parse(
+                "node { name = \"trellis1@127.0.0.1\", cookie = \"" + COOKIE + "\" }", "test.conf", java.util.Map.of()));
+        Distribution d = Distribution.create(good, group);
+        nodes.add(d);
+        Throwable clash = catchThrowable(() -> d.join(n("trellis01@127.0.0.1")).get(10, TimeUnit.SECONDS));
+        assertThat(clash).hasMessageContaining("cannot join: trellis01@127.0.0.1 and trellis1@127.0.0.1 both map to port 4371");
+    }
 }
