@@ -198,6 +198,54 @@ class HandshakeTest {
         assertThat(failed.claimedName()).isNull();
     }
 
+    /** An impostor acceptor without the cookie: answers HELLO, then sends {@code proofFor(helloNonce)}. */
+    private HandshakeFailure dialImpostor(java.util.function.Function<byte[], HandshakeMessage[]> answers) throws Exception {
+        try (java.net.ServerSocket impostor = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            io.netty.channel.Channel ch = new io.netty.bootstrap.Bootstrap().group(fixture.group)
+                    .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                    .handler(io.trellis.cluster.transport.ClusterChannelInitializer.forDialler(ClusterChannel.DIST,
+                            settings("a@127.0.0.1", COOKIE, TIMEOUT), io.trellis.cluster.NodeName.parse("b@127.0.0.1"),
+                            HandshakeFixture.MAX_FRAME, () -> new HandshakeFixture.Recorder(false)))
+                    .connect(impostor.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = impostor.accept()) {
+                DataInputStream in = new DataInputStream(accepted.getInputStream());
+                byte[] body = new byte[in.readUnsignedShort()];
+                in.readFully(body);
+                HandshakeMessage.Hello hello = (HandshakeMessage.Hello) HandshakeMessage.decode(Unpooled.wrappedBuffer(body));
+                for (HandshakeMessage m : answers.apply(hello.nonce())) {
+                    ByteBuf frame = m.encode(ByteBufAllocator.DEFAULT);
+                    byte[] bytes = new byte[frame.readableBytes()];
+                    frame.readBytes(bytes);
+                    frame.release();
+                    accepted.getOutputStream().write(bytes);
+                }
+                accepted.getOutputStream().flush();
+                return reasonOf(HandshakeHandler.result(ch));
+            }
+        }
+    }
+
+    @Test
+    void aDiallerRefusesAnAcceptorThatCannotProveTheCookie() throws Exception {
+        byte[] theirNonce = new byte[32];
+        theirNonce[0] = 1;
+        assertThat(dialImpostor(helloNonce -> new HandshakeMessage[] {
+                new HandshakeMessage.Challenge(1, theirNonce), new HandshakeMessage.Proof(new byte[32])}))
+                .isEqualTo(HandshakeFailure.COOKIE_MISMATCH);
+    }
+
+    @Test
+    void aDiallerRefusesItsOwnNonceReflectedBack() throws Exception {
+        assertThat(dialImpostor(helloNonce -> new HandshakeMessage[] {new HandshakeMessage.Challenge(1, helloNonce)}))
+                .isEqualTo(HandshakeFailure.MALFORMED);
+    }
+
+    @Test
+    void aDiallerRefusesAVersionItDidNotOffer() throws Exception {
+        assertThat(dialImpostor(helloNonce -> new HandshakeMessage[] {new HandshakeMessage.Challenge(7, new byte[32])}))
+                .isEqualTo(HandshakeFailure.PROTOCOL_VERSION);
+    }
+
     @Test
     void aStalledAcceptorTimesOutTheDialler() throws Exception {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
