@@ -33,12 +33,17 @@ public final class Keys {
     /** The instance every listener type has, with the EMQX default port. */
     public static final String DEFAULT_INSTANCE = "default";
 
+    /** name@host, as node.name and cluster.static.seeds accept it (the cluster module checks the host). */
+    private static final String NODE_NAME_REGEX = "[A-Za-z0-9_-]+@[^\\s@]+";
+    /** An IPv4 or IPv6 literal, no DNS name: binding never waits on DNS. */
+    private static final String IP_LITERAL_REGEX = "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3})|([0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)";
+
     private static final List<String> LOG_LEVELS =
             List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", "none");
 
     // ---- node -------------------------------------------------------------------------------
 
-    public static final KeyDef<String> NODE_NAME = string("node.name", "[A-Za-z0-9_-]+@[^\\s@]+", "name@host, e.g. trellis@10.0.0.1")
+    public static final KeyDef<String> NODE_NAME = string("node.name", NODE_NAME_REGEX, "name@host, e.g. trellis@10.0.0.1")
             .byDefault("trellis@127.0.0.1").doc("This node's name, name@host. Peers reach it by host; the trailing digits of name give its cluster port offset.");
     public static final KeyDef<Path> NODE_DATA_DIR = path("node.data_dir")
             .byDefault("data").doc("Directory for the node's persistent state; a relative path is relative to the install directory (the working directory).");
@@ -47,6 +52,60 @@ public final class Keys {
             .check(s -> s.reveal().getBytes(StandardCharsets.UTF_8).length <= 255, "the cookie is longer than 255 bytes", "write a shorter random string")
             .check(s -> !s.reveal().matches("(?s).*['\"\\\\\\s].*"), "the cookie contains a quote, a backslash or whitespace", "use letters, digits and punctuation other than quotes and backslashes")
             .doc("Shared secret that authenticates cluster peers; every node of a cluster needs the same one, and clustering needs it set. file:///path reads it from a file.");
+
+    public static final KeyDef<String> NODE_DIST_BIND_ADDRESS = ipAddress("node.dist_bind_address")
+            .byDefault("0.0.0.0").doc("Interface the distribution channel (port 4370 + N) listens on; with cluster.proto_dist = inet6_tcp the default means :: (every IPv6 interface).");
+
+    // ---- cluster ----------------------------------------------------------------------------
+
+    public static final KeyDef<String> CLUSTER_DISCOVERY_STRATEGY = oneOf("cluster.discovery_strategy", "manual", "static", "dns", "singleton")
+            .byDefault("manual").doc("How nodes find each other: manual (ctl cluster join), static (cluster.static.seeds), dns (cluster.dns.*), singleton (never cluster).");
+    public static final KeyDef<List<String>> CLUSTER_STATIC_SEEDS = key("cluster.static.seeds", ValueTypes.stringList(null))
+            .check(seeds -> seeds.stream().allMatch(s -> s.matches(NODE_NAME_REGEX)), "a seed is not a node name", "write each seed as name@host, e.g. [\"trellis1@10.0.0.1\"]")
+            .byDefault("").doc("With discovery_strategy = static: the nodes to join, name@host each.");
+    public static final KeyDef<String> CLUSTER_DNS_NAME = string("cluster.dns.name", "[A-Za-z0-9.-]*", "a DNS name, e.g. trellis.example.com")
+            .byDefault("localhost").doc("With discovery_strategy = dns: the DNS name whose records list the nodes.");
+    public static final KeyDef<String> CLUSTER_DNS_RECORD_TYPE = oneOf("cluster.dns.record_type", "a", "aaaa", "srv")
+            .byDefault("a").doc("With discovery_strategy = dns: which records of cluster.dns.name give the peers' hosts (a, aaaa) or hosts and names (srv).");
+    public static final KeyDef<Duration> CLUSTER_AUTOCLEAN = duration("cluster.autoclean").word("infinity", INFINITY)
+            .byDefault("24h").doc("A node down longer than this is removed from the cluster; infinity = never.");
+    public static final KeyDef<Boolean> CLUSTER_AUTOHEAL = bool("cluster.autoheal")
+            .byDefault("true").doc("After a network partition, the two sides merge back by themselves.");
+    public static final KeyDef<String> CLUSTER_PROTO_DIST = oneOf("cluster.proto_dist", "inet_tcp", "inet6_tcp")
+            .byDefault("inet_tcp").doc("Transport of the distribution channel: TCP over IPv4 (inet_tcp) or IPv6 (inet6_tcp).");
+    public static final KeyDef<Duration> CLUSTER_HEARTBEAT_INTERVAL = duration("cluster.heartbeat_interval")
+            .check(d -> d.toMillis() >= 100, "the interval is shorter than 100ms", "write at least 100ms")
+            .byDefault("1s").doc("How often a node sends a heartbeat to each peer over distribution (Trellis's own key; EMQX has a 60s tick instead).");
+    public static final KeyDef<Duration> CLUSTER_NODE_DOWN_TIMEOUT = duration("cluster.node_down_timeout")
+            .check(d -> d.toMillis() >= 300, "the timeout is shorter than 300ms", "write at least 3 heartbeat intervals, e.g. 10s")
+            .byDefault("10s").doc("A peer silent this long is declared down and its routes dropped; at least 3 x heartbeat_interval. A closed connection is noticed at once.");
+
+    // ---- rpc --------------------------------------------------------------------------------
+
+    public static final KeyDef<String> RPC_PORT_DISCOVERY = oneOf("rpc.port_discovery", "stateless", "manual")
+            .byDefault("stateless").doc("stateless: cluster RPC listens on 5370 + N; manual: every node listens on rpc.server_port (one node per host).");
+    public static final KeyDef<Integer> RPC_SERVER_PORT = integer("rpc.server_port", 1, 65535)
+            .byDefault("5369").doc("Cluster RPC port of every node when port_discovery = manual.");
+    public static final KeyDef<String> RPC_LISTEN_ADDRESS = ipAddress("rpc.listen_address")
+            .byDefault("0.0.0.0").doc("Interface the cluster RPC channel listens on; :: for every IPv6 interface.");
+    public static final KeyDef<Boolean> RPC_IPV6_ONLY = bool("rpc.ipv6_only")
+            .byDefault("false").doc("Whether cluster RPC connects to and listens on IPv6 only.");
+    public static final KeyDef<Integer> RPC_CLIENT_NUM = integer("rpc.client_num", 1, 256)
+            .byDefault("10").doc("Connections to each peer for forwarding; a message's connection is picked by hash of its topic, so per-topic order holds.");
+    public static final KeyDef<Duration> RPC_CONNECT_TIMEOUT = duration("rpc.connect_timeout")
+            .byDefault("5s").doc("How long to wait for a TCP connection to a peer.");
+    public static final KeyDef<Duration> RPC_SEND_TIMEOUT = duration("rpc.send_timeout")
+            .byDefault("5s").doc("How long a send to a peer may block before it fails.");
+    public static final KeyDef<Duration> RPC_AUTHENTICATION_TIMEOUT = duration("rpc.authentication_timeout")
+            .byDefault("5s").doc("A peer that has not completed the cookie handshake within this long is cut off (both channels).");
+    public static final KeyDef<Duration> RPC_CALL_RECEIVE_TIMEOUT = duration("rpc.call_receive_timeout")
+            .byDefault("15s").doc("How long to wait for the answer to a call to a peer.");
+    public static final KeyDef<Duration> RPC_SOCKET_KEEPALIVE_IDLE = duration("rpc.socket_keepalive_idle")
+            .byDefault("15m").doc("TCP keepalive: idle time before the first probe.");
+    public static final KeyDef<Duration> RPC_SOCKET_KEEPALIVE_INTERVAL = duration("rpc.socket_keepalive_interval")
+            .byDefault("75s").doc("TCP keepalive: time between probes.");
+    public static final KeyDef<Integer> RPC_SOCKET_KEEPALIVE_COUNT = integer("rpc.socket_keepalive_count", 1, 127)
+            .byDefault("9").doc("TCP keepalive: unanswered probes before the connection is closed.");
 
     // ---- mqtt -------------------------------------------------------------------------------
 
@@ -212,6 +271,10 @@ public final class Keys {
 
     private static KeyDef.Builder<InetSocketAddress> bind(String path) {
         return key(path, ValueTypes.bind());
+    }
+
+    private static KeyDef.Builder<String> ipAddress(String path) {
+        return string(path, IP_LITERAL_REGEX, "an IP address, e.g. 0.0.0.0, 10.0.0.1 or ::");
     }
 
     private static KeyDef.Builder<Path> path(String path) {

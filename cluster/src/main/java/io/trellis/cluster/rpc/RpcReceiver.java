@@ -1,0 +1,14 @@
+package io.trellis.cluster.rpc;
+
+import io.netty.buffer.ByteBuf;
+import io.trellis.cluster.NodeName;
+
+/**
+ * Gets each frame that arrives on an authenticated RPC connection. Called on the connection's
+ * event loop, in arrival order; the frame is released after the call returns (retain it to
+ * keep it).
+ */
+@FunctionalInterface
+public interface RpcReceiver {
+    void received(NodeName from, ByteBuf frame);
+}

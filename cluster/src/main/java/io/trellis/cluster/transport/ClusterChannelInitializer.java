@@ -1,0 +1,70 @@
+package io.trellis.cluster.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.trellis.cluster.ClusterChannel;
+import io.trellis.cluster.NodeName;
+import io.trellis.cluster.handshake.AcceptorHandshakeHandler;
+import io.trellis.cluster.handshake.DiallerHandshakeHandler;
+import io.trellis.cluster.handshake.HandshakeHandler;
+import io.trellis.cluster.handshake.HandshakeSettings;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The one place where an inter-node channel's pipeline is assembled, for both channels and both
+ * roles:
+ *
+ * <pre>
+ * [TLS, next issue] -> handshake frame decoder -> handshake -> frame decoder -> frame encoder -> application
+ * </pre>
+ *
+ * The handshake stages remove themselves on success; the application handler then sees a
+ * {@link io.trellis.cluster.handshake.HandshakeCompleted} event and whole frames (4-byte length
+ * prefix, at most {@code maxFrameBytes}), and writes ByteBufs that get the prefix added.
+ */
+public final class ClusterChannelInitializer extends ChannelInitializer<Channel> {
+    /** Length prefix of frames after the handshake. */
+    public static final int LENGTH_BYTES = 4;
+
+    private final Supplier<HandshakeHandler> handshake;
+    private final int maxFrameBytes;
+    private final Supplier<? extends ChannelHandler> application;
+
+    private ClusterChannelInitializer(Supplier<HandshakeHandler> handshake, int maxFrameBytes, Supplier<? extends ChannelHandler> application) {
+        if (maxFrameBytes < 1024) {
+            throw new IllegalArgumentException("maxFrameBytes " + maxFrameBytes + " is too small; allow at least 1024");
+        }
+        this.handshake = handshake;
+        this.maxFrameBytes = maxFrameBytes;
+        this.application = Objects.requireNonNull(application, "application");
+    }
+
+    /** For a listening socket's child channels. */
+    public static ClusterChannelInitializer forAcceptor(ClusterChannel channel, HandshakeSettings settings, int maxFrameBytes,
+                                                        Supplier<? extends ChannelHandler> application) {
+        return new ClusterChannelInitializer(() -> new AcceptorHandshakeHandler(settings, channel), maxFrameBytes, application);
+    }
+
+    /** For a connection to {@code expectedPeer}; the acceptor refuses it if it has another name. */
+    public static ClusterChannelInitializer forDialler(ClusterChannel channel, HandshakeSettings settings, NodeName expectedPeer,
+                                                       int maxFrameBytes, Supplier<? extends ChannelHandler> application) {
+        Objects.requireNonNull(expectedPeer, "expectedPeer");
+        return new ClusterChannelInitializer(() -> new DiallerHandshakeHandler(settings, channel, expectedPeer), maxFrameBytes, application);
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(ClusterHandlerNames.HANDSHAKE_FRAME_DECODER, HandshakeHandler.newFrameDecoder());
+        p.addLast(ClusterHandlerNames.HANDSHAKE, handshake.get());
+        p.addLast(ClusterHandlerNames.FRAME_DECODER,
+                new LengthFieldBasedFrameDecoder(maxFrameBytes + LENGTH_BYTES, 0, LENGTH_BYTES, 0, LENGTH_BYTES, true));
+        p.addLast(ClusterHandlerNames.FRAME_ENCODER, new LengthFieldPrepender(LENGTH_BYTES));
+        p.addLast(ClusterHandlerNames.APPLICATION, application.get());
+    }
+}
