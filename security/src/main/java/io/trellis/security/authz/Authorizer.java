@@ -1,0 +1,105 @@
+package io.trellis.security.authz;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * EMQX's {@code authorization { sources, no_match, deny_action, cache }}: sources are asked in
+ * order and the first allow or deny wins; when none matches, {@code no_match} decides. Superusers
+ * are allowed without asking any source, as in EMQX.
+ *
+ * <p>{@code no_match} defaults to deny (EMQX 6; 5.x allowed): a request no rule speaks for is
+ * refused, so a missing rule fails closed. The shipped acl.conf ends with {@code {allow, all}.},
+ * which keeps an out-of-the-box broker open for ordinary topics.
+ *
+ * <p>Thread-safe when its sources are; the optional {@link AuthzCache} is per connection.
+ */
+public final class Authorizer {
+
+  public static final AuthzResult DEFAULT_NO_MATCH = AuthzResult.DENY;
+
+  /** What the broker does with a denied request ({@code deny_action}). */
+  public enum DenyAction {
+    /** Refuse the request (SUBACK/PUBACK failure code, or drop) and keep the connection. */
+    IGNORE,
+    /** Refuse the request and close the connection. */
+    DISCONNECT;
+
+    public static DenyAction fromConfig(String name) {
+      for (DenyAction a : values()) {
+        if (a.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException("authorization.deny_action: unknown value '" + name
+          + "'; use ignore or disconnect");
+    }
+  }
+
+  private final List<AuthzSource> sources;
+  private final AuthzResult noMatch;
+  private final DenyAction denyAction;
+
+  public Authorizer(List<? extends AuthzSource> sources, AuthzResult noMatch,
+      DenyAction denyAction) {
+    if (noMatch == AuthzResult.NOMATCH || noMatch == null) {
+      throw new IllegalArgumentException("authorization.no_match must be allow or deny");
+    }
+    this.sources = List.copyOf(sources);
+    this.noMatch = noMatch;
+    this.denyAction = Objects.requireNonNull(denyAction, "denyAction");
+  }
+
+  public Authorizer(List<? extends AuthzSource> sources) {
+    this(sources, DEFAULT_NO_MATCH, DenyAction.IGNORE);
+  }
+
+  /** Parses {@code authorization.no_match}: {@code allow | deny}. */
+  public static AuthzResult noMatchFromConfig(String name) {
+    String v = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "allow" -> AuthzResult.ALLOW;
+      case "deny" -> AuthzResult.DENY;
+      default -> throw new IllegalArgumentException("authorization.no_match: unknown value '"
+          + name + "'; use allow or deny");
+    };
+  }
+
+  public AuthzResult noMatch() {
+    return noMatch;
+  }
+
+  public DenyAction denyAction() {
+    return denyAction;
+  }
+
+  /** ALLOW or DENY, never NOMATCH. */
+  public AuthzResult authorize(AuthzClient client, AuthzAction action, String topic) {
+    if (client.superuser()) {
+      return AuthzResult.ALLOW;
+    }
+    for (AuthzSource source : sources) {
+      AuthzResult result = source.authorize(client, action, topic);
+      if (result == AuthzResult.ALLOW || result == AuthzResult.DENY) {
+        return result;
+      }
+    }
+    return noMatch;
+  }
+
+  /** As {@link #authorize(AuthzClient, AuthzAction, String)}, remembering answers in the cache. */
+  public AuthzResult authorize(AuthzClient client, AuthzAction action, String topic,
+      AuthzCache cache) {
+    if (client.superuser()) {
+      return AuthzResult.ALLOW;
+    }
+    AuthzResult cached = cache.get(action, topic);
+    if (cached != null) {
+      return cached;
+    }
+    AuthzResult result = authorize(client, action, topic);
+    cache.put(action, topic, result);
+    return result;
+  }
+}
