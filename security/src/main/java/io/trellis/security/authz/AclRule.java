@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -151,33 +152,44 @@ public record AclRule(Permission permission, Who who, ActionRule action,
   /**
    * A topic filter, possibly with {@code ${username}} / {@code ${clientid}} placeholders. A level
    * holding a placeholder is matched literally: a client named {@code +} or {@code #} cannot turn
-   * {@code users/${username}/#} into a wildcard. A client without the value (no username) is not
-   * matched by a pattern that needs it.
+   * {@code users/${username}/#} into a wildcard, and a value holding {@code /} matches no topic (it is one level). A
+   * client without the value (no username) is not matched by a pattern that needs it.
    */
-  record Filter(String template, List<String> levels, boolean[] hasPlaceholder)
-      implements TopicPattern {
+  static final class Filter implements TopicPattern {
+    private final String template;
+    private final List<String> levels;
+    private final boolean[] placeholderLevels;
+    private final boolean anyPlaceholder;
 
-    static Filter of(String template) {
-      List<String> levels = List.of(TopicFilters.levels(template));
-      boolean[] placeholders = new boolean[levels.size()];
+    private Filter(String template) {
+      this.template = template;
+      this.levels = List.of(TopicFilters.levels(template));
+      this.placeholderLevels = new boolean[levels.size()];
+      boolean any = false;
       for (int i = 0; i < levels.size(); i++) {
-        placeholders[i] = levels.get(i).contains("${");
+        placeholderLevels[i] = levels.get(i).contains("${");
+        any |= placeholderLevels[i];
       }
-      return new Filter(template, levels, placeholders);
+      this.anyPlaceholder = any;
     }
 
+    static Filter of(String template) {
+      return new Filter(template);
+    }
+
+    String template() {
+      return template;
+    }
+
+    @Override
     public boolean matches(AuthzClient client, String topic, String[] subject) {
-      boolean any = false;
-      for (boolean b : hasPlaceholder) {
-        any |= b;
-      }
-      if (!any) {
-        return TopicFilters.covers(levels, hasPlaceholder, subject);
+      if (!anyPlaceholder) {
+        return TopicFilters.covers(levels, placeholderLevels, subject);
       }
       List<String> rendered = new ArrayList<>(levels.size());
       for (int i = 0; i < levels.size(); i++) {
         String level = levels.get(i);
-        if (hasPlaceholder[i]) {
+        if (placeholderLevels[i]) {
           level = render(level, client);
           if (level == null) {
             return false;
@@ -185,21 +197,24 @@ public record AclRule(Permission permission, Who who, ActionRule action,
         }
         rendered.add(level);
       }
-      return TopicFilters.covers(rendered, hasPlaceholder, subject);
+      return TopicFilters.covers(rendered, placeholderLevels, subject);
     }
 
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(username|clientid)}");
+
+    /** One pass, so a username that looks like "${clientid}" is not expanded again. */
     private static String render(String level, AuthzClient client) {
-      String out = level;
-      if (out.contains("${username}")) {
-        if (client.username() == null) {
+      Matcher m = PLACEHOLDER.matcher(level);
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        String value = m.group(1).equals("username") ? client.username() : client.clientId();
+        if (value == null) {
           return null;
         }
-        out = out.replace("${username}", client.username());
+        m.appendReplacement(out, Matcher.quoteReplacement(value));
       }
-      if (out.contains("${clientid}")) {
-        out = out.replace("${clientid}", client.clientId());
-      }
-      return out;
+      m.appendTail(out);
+      return out.toString();
     }
 
     @Override

@@ -74,19 +74,48 @@ public final class Authorizer {
     return denyAction;
   }
 
-  /** ALLOW or DENY, never NOMATCH. */
+  /**
+   * ALLOW or DENY, never NOMATCH. A shared subscription {@code $share/<group>/<filter>} is
+   * authorized as {@code <filter>}, as EMQX does: otherwise {@code $share/g/#} would slip past a
+   * rule denying {@code #} (a {@code $} topic is not matched by wildcards) and read everything.
+   * A malformed {@code $share} filter (no group or no filter) is denied.
+   */
   public AuthzResult authorize(AuthzClient client, AuthzAction action, String topic) {
     if (client.superuser()) {
       return AuthzResult.ALLOW;
     }
+    String subject = topic;
+    if (action.type() == AuthzAction.Type.SUBSCRIBE) {
+      subject = sharedSubscriptionFilter(topic);
+      if (subject == null) {
+        return AuthzResult.DENY;
+      }
+    }
     for (AuthzSource source : sources) {
-      AuthzResult result = source.authorize(client, action, topic);
+      AuthzResult result = source.authorize(client, action, subject);
       if (result == AuthzResult.ALLOW || result == AuthzResult.DENY) {
         return result;
       }
     }
     return noMatch;
   }
+
+  /**
+   * The filter a subscription really asks for: {@code <filter>} for {@code $share/<group>/<filter>},
+   * {@code topic} unchanged otherwise, {@code null} for a malformed shared subscription.
+   */
+  public static String sharedSubscriptionFilter(String topic) {
+    if (!topic.startsWith(SHARE_PREFIX)) {
+      return topic;
+    }
+    int slash = topic.indexOf('/', SHARE_PREFIX.length());
+    if (slash <= SHARE_PREFIX.length() || slash == topic.length() - 1) {
+      return null;
+    }
+    return topic.substring(slash + 1);
+  }
+
+  private static final String SHARE_PREFIX = "$share/";
 
   /** As {@link #authorize(AuthzClient, AuthzAction, String)}, remembering answers in the cache. */
   public AuthzResult authorize(AuthzClient client, AuthzAction action, String topic,

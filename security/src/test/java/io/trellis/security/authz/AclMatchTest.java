@@ -67,6 +67,8 @@ class AclMatchTest {
       "{allow, all, all, [\"users/${username}\"]}                 | c/+/-       | sub0 | users/+ | ALLOW",
       "{allow, all, all, [\"users/${username}\"]}                 | c/+/-       | pub0 | users/bob | NOMATCH",
       "{allow, all, all, [\"users/${username}/x\"]}               | c/#/-       | sub0 | users/a/x | NOMATCH",
+      "{allow, all, all, [\"users/${username}\"]}                 | c/a/b/-     | pub0 | users/a/b | NOMATCH",
+      "{allow, all, all, [\"users/${username}\"]}                 | dev/${clientid}/- | pub0 | users/${clientid} | ALLOW",
       "{allow, all, all, [\"a\", \"b\"]}                           | c/u/-       | pub0 | b      | ALLOW",
       "{allow, all, all, []}                                       | c/u/-       | pub0 | b      | NOMATCH",
       // two-element rules match everything
@@ -79,9 +81,13 @@ class AclMatchTest {
   }
 
   static AuthzClient client(String spec) throws UnknownHostException {
-    String[] parts = spec.trim().split("/", 3);
-    InetAddress address = parts[2].equals("-") ? null : InetAddress.getByName(parts[2]);
-    return new AuthzClient(parts[0], parts[1].equals("-") ? null : parts[1], address, false);
+    // clientid/username/ip: the username is everything between the first and the last '/'.
+    String s = spec.trim();
+    String clientId = s.substring(0, s.indexOf('/'));
+    String username = s.substring(s.indexOf('/') + 1, s.lastIndexOf('/'));
+    String ip = s.substring(s.lastIndexOf('/') + 1);
+    InetAddress address = ip.equals("-") ? null : InetAddress.getByName(ip);
+    return new AuthzClient(clientId, username.equals("-") ? null : username, address, false);
   }
 
   static AuthzAction action(String spec) {

@@ -38,6 +38,14 @@ class DefaultAclTest {
       "c/alice/127.0.0.1    | sub0 | #                   | DENY",
       "c/-/127.0.0.1        | sub0 | $SYS/#              | DENY",
       "c/-/::1              | sub0 | #                   | DENY",
+      // a shared subscription is authorized as its real filter
+      "c/alice/10.0.0.1     | sub0 | $share/g/#          | DENY",
+      "c/alice/10.0.0.1     | sub0 | $share/g/+/#        | DENY",
+      "c/alice/10.0.0.1     | sub0 | $share/g/$SYS/#     | DENY",
+      "c/dashboard/-        | sub0 | $share/g/$SYS/#     | ALLOW",
+      "c/alice/10.0.0.1     | sub0 | $share/g/t/#        | ALLOW",
+      "c/alice/10.0.0.1     | sub0 | $share/g            | DENY",
+      "c/alice/10.0.0.1     | sub0 | $share//t           | DENY",
       // everything else is allowed
       "c/alice/10.0.0.1     | sub0 | t/#                 | ALLOW",
       "c/alice/10.0.0.1     | sub2 | +/+/#               | ALLOW",
