@@ -3,7 +3,6 @@ package io.trellis.security.authn;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -70,7 +69,7 @@ public sealed interface PasswordHashing
     }
 
     public static SimpleAlgorithm fromConfig(String name) {
-      return Names.parse(SimpleAlgorithm.class, name, "password_hash_algorithm.name");
+      return ConfigNames.parse(SimpleAlgorithm.class, name, "password_hash_algorithm.name");
     }
   }
 
@@ -83,7 +82,7 @@ public sealed interface PasswordHashing
     }
 
     public static SaltPosition fromConfig(String name) {
-      return Names.parse(SaltPosition.class, name, "password_hash_algorithm.salt_position");
+      return ConfigNames.parse(SaltPosition.class, name, "password_hash_algorithm.salt_position");
     }
   }
 
@@ -108,7 +107,7 @@ public sealed interface PasswordHashing
     }
 
     public static MacFun fromConfig(String name) {
-      return Names.parse(MacFun.class, name, "password_hash_algorithm.mac_fun");
+      return ConfigNames.parse(MacFun.class, name, "password_hash_algorithm.mac_fun");
     }
   }
 
@@ -274,40 +273,6 @@ public sealed interface PasswordHashing
       }
       return ConstantTime.equals(hash(password, stored.salt()),
           stored.passwordHash().toLowerCase(Locale.ROOT));
-    }
-  }
-
-  /** Salt generation as EMQX does it: 16 random bytes as 32 lower-case hex characters. */
-  final class Salts {
-    static final SecureRandom RANDOM = new SecureRandom();
-
-    private Salts() {}
-
-    static String hex16() {
-      byte[] bytes = new byte[16];
-      RANDOM.nextBytes(bytes);
-      return HexFormat.of().formatHex(bytes);
-    }
-  }
-
-  /** Parses EMQX's lower-case enum names with an error that lists the accepted ones. */
-  final class Names {
-    private Names() {}
-
-    static <E extends Enum<E>> E parse(Class<E> type, String name, String key) {
-      if (name != null) {
-        for (E e : type.getEnumConstants()) {
-          if (e.name().equalsIgnoreCase(name.trim())) {
-            return e;
-          }
-        }
-      }
-      StringBuilder accepted = new StringBuilder();
-      for (E e : type.getEnumConstants()) {
-        accepted.append(accepted.length() == 0 ? "" : " | ").append(e.name().toLowerCase(Locale.ROOT));
-      }
-      throw new IllegalArgumentException(
-          key + ": unknown value '" + name + "'; use one of " + accepted);
     }
   }
 }

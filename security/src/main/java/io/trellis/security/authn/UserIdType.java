@@ -16,6 +16,6 @@ public enum UserIdType {
   }
 
   public static UserIdType fromConfig(String name) {
-    return PasswordHashing.Names.parse(UserIdType.class, name, "user_id_type");
+    return ConfigNames.parse(UserIdType.class, name, "user_id_type");
   }
 }

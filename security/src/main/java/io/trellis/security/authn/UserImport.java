@@ -37,7 +37,7 @@ public final class UserImport {
     HASH, PLAIN;
 
     public static PasswordType fromConfig(String name) {
-      return PasswordHashing.Names.parse(PasswordType.class, name, "bootstrap_type");
+      return ConfigNames.parse(PasswordType.class, name, "bootstrap_type");
     }
   }
 
