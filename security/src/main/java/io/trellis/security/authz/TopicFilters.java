@@ -41,11 +41,17 @@ final class TopicFilters {
         }
         continue;
       }
-      if (!word.equals(subject[i])) {
+      // A literal level covers only itself: a subscriber's "+" or "#" here reaches further, even
+      // when the literal is "+" or "#" (a placeholder filled with a username like "+").
+      if (isWildcard(subject[i]) || !word.equals(subject[i])) {
         return false;
       }
     }
     return rule.size() == subject.length;
+  }
+
+  private static boolean isWildcard(String level) {
+    return level.equals("+") || level.equals("#");
   }
 
   static boolean covers(String ruleFilter, String subject) {

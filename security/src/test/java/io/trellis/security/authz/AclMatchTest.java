@@ -64,8 +64,9 @@ class AclMatchTest {
       "{allow, all, all, [\"c/${clientid}\"]}                      | dev1/-/-    | pub0 | c/dev1 | ALLOW",
       "{allow, all, all, [\"c/${clientid}-in\"]}                   | dev1/-/-    | pub0 | c/dev1-in | ALLOW",
       // a username that is a wildcard stays literal
-      "{allow, all, all, [\"users/${username}\"]}                 | c/+/-       | sub0 | users/+ | ALLOW",
+      "{allow, all, all, [\"users/${username}\"]}                 | c/+/-       | sub0 | users/+ | NOMATCH",
       "{allow, all, all, [\"users/${username}\"]}                 | c/+/-       | pub0 | users/bob | NOMATCH",
+      "{allow, all, all, [\"users/${username}/#\"]}               | c/#/-       | sub0 | users/# | NOMATCH",
       "{allow, all, all, [\"users/${username}/x\"]}               | c/#/-       | sub0 | users/a/x | NOMATCH",
       "{allow, all, all, [\"users/${username}\"]}                 | c/a/b/-     | pub0 | users/a/b | NOMATCH",
       "{allow, all, all, [\"users/${username}\"]}                 | dev/${clientid}/- | pub0 | users/${clientid} | ALLOW",
