@@ -208,8 +208,9 @@ public sealed interface PasswordHashing
       try {
         // checkPassword re-hashes with the stored salt and cost and compares in constant time.
         return OpenBSDBCrypt.checkPassword(stored.passwordHash(), bcryptInput(password));
-      } catch (IllegalArgumentException | NullPointerException e) {
-        // A malformed stored hash: a refusal, and no detail that could leak the hash.
+      } catch (RuntimeException e) {
+        // A malformed stored hash (BouncyCastle throws IllegalArgumentException,
+        // DataLengthException or index errors): a refusal, and no detail that could leak it.
         return false;
       }
     }

@@ -183,6 +183,10 @@ class PasswordHashingTest {
 
     assertThat(bcrypt.check(stored, long2)).isTrue();
     assertThat(bcrypt.check(new HashedPassword("not-a-bcrypt-hash", ""), PUBLIC)).isFalse();
+    assertThat(bcrypt.check(new HashedPassword("$2b$10$tooshort", ""), PUBLIC)).isFalse();
+    assertThat(bcrypt.check(new HashedPassword("", ""), PUBLIC)).isFalse();
+    assertThat(bcrypt.check(new HashedPassword(
+        "$2b$99$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", ""), PUBLIC)).isFalse();
     assertThatThrownBy(() -> new Bcrypt(11))
         .hasMessageContaining("password_hash_algorithm.salt_rounds");
   }
