@@ -13,6 +13,7 @@ import java.util.Objects;
  *       {@code allow} or {@code deny} is final.
  *   <li>Every authenticator ignored the client: denied. Anonymous access is never a fallback once
  *       an authenticator is configured.
+ *   <li>An authenticator that throws or returns null denies the client (fail closed).
  * </ul>
  */
 public final class AuthenticationChain {
@@ -44,8 +45,17 @@ public final class AuthenticationChain {
               + " authenticator is configured");
     }
     for (Authenticator authenticator : authenticators) {
-      AuthnResult result = authenticator.authenticate(connect);
-      Objects.requireNonNull(result, () -> authenticator.id() + " returned no result");
+      AuthnResult result;
+      try {
+        result = authenticator.authenticate(connect);
+      } catch (RuntimeException e) {
+        // Fail closed. Only the exception's type: its message could carry a credential.
+        return AuthnResult.deny(authenticator.id() + " failed (" + e.getClass().getSimpleName()
+            + ")");
+      }
+      if (result == null) {
+        return AuthnResult.deny(authenticator.id() + " returned no result");
+      }
       if (!(result instanceof AuthnResult.Ignore)) {
         return result;
       }

@@ -83,6 +83,28 @@ class AuthenticationChainTest {
   }
 
   @Test
+  void aFailingAuthenticatorDeniesWithoutLeakingItsMessage() {
+    Authenticator broken = new Authenticator() {
+      @Override
+      public String id() {
+        return "http";
+      }
+
+      @Override
+      public AuthnResult authenticate(ConnectInfo connect) {
+        throw new IllegalStateException("backend said: password hunter2 rejected");
+      }
+    };
+    List<String> calls = new ArrayList<>();
+    AuthenticationChain chain = AuthenticationChain.of(
+        List.of(broken, new Fixed("b", AuthnResult.allow(false), calls)));
+
+    assertThat(chain.authenticate(CLIENT))
+        .isEqualTo(AuthnResult.deny("http failed (IllegalStateException)"));
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
   void connectInfoHidesThePassword() {
     assertThat(CLIENT.toString()).contains("alice").doesNotContain("hunter2").contains("******");
     assertThat(CLIENT.password()).isEqualTo("hunter2".getBytes());
