@@ -13,6 +13,9 @@ import java.util.Objects;
  * refused, so a missing rule fails closed. The shipped acl.conf ends with {@code {allow, all}.},
  * which keeps an out-of-the-box broker open for ordinary topics.
  *
+ * <p>A source that throws denies the request (EMQX logs and moves on to the next source; failing
+ * closed keeps an outage of one source from widening access).
+ *
  * <p>Thread-safe when its sources are; the optional {@link AuthzCache} is per connection.
  */
 public final class Authorizer {
@@ -92,7 +95,13 @@ public final class Authorizer {
       }
     }
     for (AuthzSource source : sources) {
-      AuthzResult result = source.authorize(client, action, subject);
+      AuthzResult result;
+      try {
+        result = source.authorize(client, action, subject);
+      } catch (RuntimeException e) {
+        // Fail closed: a source that cannot answer (HTTP down, bug) must not open the door.
+        return AuthzResult.DENY;
+      }
       if (result == AuthzResult.ALLOW || result == AuthzResult.DENY) {
         return result;
       }

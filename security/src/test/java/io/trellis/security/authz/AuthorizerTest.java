@@ -44,6 +44,20 @@ class AuthorizerTest {
   }
 
   @Test
+  void aFailingSourceDenies() {
+    List<String> calls = new ArrayList<>();
+    AuthzSource broken = (client, action, topic) -> {
+      throw new IllegalStateException("backend down");
+    };
+    Authorizer authorizer = new Authorizer(
+        List.of(broken, fixed(AuthzResult.ALLOW, calls, "file")), AuthzResult.ALLOW,
+        Authorizer.DenyAction.IGNORE);
+
+    assertThat(authorizer.authorize(ALICE, PUB, "t")).isEqualTo(AuthzResult.DENY);
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
   void superusersSkipEverySource() {
     List<String> calls = new ArrayList<>();
     Authorizer authorizer = new Authorizer(List.of(fixed(AuthzResult.DENY, calls, "file")));
