@@ -39,7 +39,8 @@ import java.util.regex.PatternSyntaxException;
  *   <li>Action: {@code publish}, {@code subscribe}, {@code all}, or
  *       {@code {publish|subscribe|all, [{qos, 1 | [0, 1]}, {retain, true|false|all}]}}.
  *   <li>Topics: a list of topic filters, which may hold {@code ${username}} and
- *       {@code ${clientid}}, and {@code {eq, "t/#"}} for a filter matched only literally.
+ *       {@code ${clientid}}, and {@code {eq, "t/#"}} (or the string {@code "eq t/#"}) for a
+ *       filter matched only literally.
  * </ul>
  *
  * <p>A SUBSCRIBE filter is matched by containment (see {@link TopicFilters}). Scope: rules are
@@ -251,6 +252,9 @@ public final class AclFile implements AuthzSource {
       for (ErlangTerm item : list.elements()) {
         if (item instanceof Tuple t && t.isTagged("eq", 2)) {
           patterns.add(new AclRule.Eq(string("eq", t.elements().get(1))));
+        } else if (item instanceof Str s && s.value().startsWith("eq ")) {
+          // EMQX's string spelling of {eq, F}: "eq t/#".
+          patterns.add(new AclRule.Eq(s.value().substring(3)));
         } else if (item instanceof Str s) {
           patterns.add(filter(s));
         } else {

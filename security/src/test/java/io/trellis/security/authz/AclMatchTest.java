@@ -57,6 +57,8 @@ class AclMatchTest {
       "{allow, all, all, [\"t/+\"]}                                | c/u/-       | pub0 | t/x    | ALLOW",
       "{deny, all, all, [{eq, \"#\"}]}                             | c/u/-       | sub0 | #      | DENY",
       "{deny, all, all, [{eq, \"#\"}]}                             | c/u/-       | sub0 | t/#    | NOMATCH",
+      "{deny, all, all, [\"eq #\"]}                               | c/u/-       | sub0 | #      | DENY",
+      "{deny, all, all, [\"eq #\"]}                               | c/u/-       | sub0 | t/#    | NOMATCH",
       "{deny, all, all, [{eq, \"t/#\"}]}                           | c/u/-       | sub0 | t/a    | NOMATCH",
       "{allow, all, all, [\"users/${username}/#\"]}               | c/bob/-     | pub0 | users/bob/x | ALLOW",
       "{allow, all, all, [\"users/${username}/#\"]}               | c/bob/-     | pub0 | users/eve/x | NOMATCH",
