@@ -78,10 +78,11 @@ public final class Authorizer {
   }
 
   /**
-   * ALLOW or DENY, never NOMATCH. A shared subscription {@code $share/<group>/<filter>} is
-   * authorized as {@code <filter>}, as EMQX does: otherwise {@code $share/g/#} would slip past a
-   * rule denying {@code #} (a {@code $} topic is not matched by wildcards) and read everything.
-   * A malformed {@code $share} filter (no group or no filter) is denied.
+   * ALLOW or DENY, never NOMATCH. A shared subscription {@code $share/<group>/<filter>}, or
+   * {@code $queue/<filter>} (which the mqtt topic layer reads as {@code $share/$queue/<filter>}),
+   * is authorized as {@code <filter>}, as EMQX does for {@code $share}: otherwise
+   * {@code $share/g/#} would slip past a rule denying {@code #} (a {@code $} topic is not matched by
+   * wildcards) and read everything. A malformed one (no group or no filter) is denied.
    */
   public AuthzResult authorize(AuthzClient client, AuthzAction action, String topic) {
     if (client.superuser()) {
@@ -110,10 +111,14 @@ public final class Authorizer {
   }
 
   /**
-   * The filter a subscription really asks for: {@code <filter>} for {@code $share/<group>/<filter>},
-   * {@code topic} unchanged otherwise, {@code null} for a malformed shared subscription.
+   * The filter a subscription really asks for: {@code <filter>} for {@code $share/<group>/<filter>}
+   * and {@code $queue/<filter>}, {@code topic} unchanged otherwise, {@code null} for a malformed
+   * shared subscription.
    */
   public static String sharedSubscriptionFilter(String topic) {
+    if (topic.startsWith(QUEUE_PREFIX)) {
+      return topic.length() == QUEUE_PREFIX.length() ? null : topic.substring(QUEUE_PREFIX.length());
+    }
     if (!topic.startsWith(SHARE_PREFIX)) {
       return topic;
     }
@@ -125,6 +130,7 @@ public final class Authorizer {
   }
 
   private static final String SHARE_PREFIX = "$share/";
+  private static final String QUEUE_PREFIX = "$queue/";
 
   /** As {@link #authorize(AuthzClient, AuthzAction, String)}, remembering answers in the cache. */
   public AuthzResult authorize(AuthzClient client, AuthzAction action, String topic,

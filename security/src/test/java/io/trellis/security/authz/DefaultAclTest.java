@@ -46,6 +46,11 @@ class DefaultAclTest {
       "c/alice/10.0.0.1     | sub0 | $share/g/t/#        | ALLOW",
       "c/alice/10.0.0.1     | sub0 | $share/g            | DENY",
       "c/alice/10.0.0.1     | sub0 | $share//t           | DENY",
+      "c/alice/10.0.0.1     | sub0 | $queue/#            | DENY",
+      "c/alice/10.0.0.1     | sub0 | $queue/$SYS/#       | DENY",
+      "c/alice/10.0.0.1     | sub0 | $queue/             | DENY",
+      "c/alice/10.0.0.1     | sub0 | $queue/t/#          | ALLOW",
+      "c/alice/10.0.0.1     | pub0 | $queue/x            | ALLOW",
       // everything else is allowed
       "c/alice/10.0.0.1     | sub0 | t/#                 | ALLOW",
       "c/alice/10.0.0.1     | sub2 | +/+/#               | ALLOW",
