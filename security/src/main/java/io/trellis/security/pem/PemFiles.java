@@ -9,7 +9,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.Provider;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -17,14 +20,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
@@ -105,7 +113,6 @@ public final class PemFiles {
 
     private static PrivateKey toPrivateKey(Path file, Object keyObject, Secret password) throws TlsConfigException {
         String role = "key file";
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         boolean encrypted = keyObject instanceof PKCS8EncryptedPrivateKeyInfo || keyObject instanceof PEMEncryptedKeyPair;
         if (encrypted && (password == null || password.isEmpty())) {
             throw new TlsConfigException(describe(role, file)
@@ -133,14 +140,53 @@ public final class PemFiles {
             }
         }
         try {
-            // JDK key objects (not BouncyCastle's) so both the JDK and the OpenSSL engines accept them.
-            return converter.getPrivateKey(info);
+            return toJdkKey(info);
         } catch (Exception e) {
             if (encrypted) {
                 throw wrongPassword(file);
             }
             throw new TlsConfigException(describe(role, file) + ": the private key is damaged or of an unsupported algorithm");
         }
+    }
+
+    /** JDK key objects (not BouncyCastle's) so both the JDK and the OpenSSL engines accept them. */
+    private static PrivateKey toJdkKey(PrivateKeyInfo info) throws IOException, GeneralSecurityException {
+        ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
+        String algorithm;
+        if (oid.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+            algorithm = "RSA";
+        } else if (oid.equals(PKCSObjectIdentifiers.id_RSASSA_PSS)) {
+            algorithm = "RSASSA-PSS";
+        } else if (oid.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            algorithm = "EC";
+            info = withCurveInAlgorithmIdentifier(info);
+        } else if (oid.equals(EdECObjectIdentifiers.id_Ed25519)) {
+            algorithm = "Ed25519";
+        } else if (oid.equals(EdECObjectIdentifiers.id_Ed448)) {
+            algorithm = "Ed448";
+        } else if (oid.equals(X9ObjectIdentifiers.id_dsa)) {
+            algorithm = "DSA";
+        } else {
+            throw new GeneralSecurityException("unsupported key algorithm " + oid);
+        }
+        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+    }
+
+    /**
+     * SEC1 keys carry their curve inside the key structure, but the JDK wants it in the PKCS#8
+     * algorithm identifier: move it there.
+     */
+    private static PrivateKeyInfo withCurveInAlgorithmIdentifier(PrivateKeyInfo info) throws IOException,
+            GeneralSecurityException {
+        if (info.getPrivateKeyAlgorithm().getParameters() != null) {
+            return info;
+        }
+        ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
+        if (sec1.getParametersObject() == null) {
+            throw new GeneralSecurityException("EC private key names no curve");
+        }
+        return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, sec1.getParametersObject()),
+                sec1);
     }
 
     private static TlsConfigException wrongPassword(Path file) {
