@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -111,6 +113,9 @@ public final class BenchMain implements Runnable {
         @Option(names = {"-d", "--duration"}, defaultValue = "0", converter = DurationConverter.class,
                 description = "Stop after this long (10, 10s, 2m, 500ms; publishing time for pub/pubsub), 0 = until Ctrl-C or --count.")
         Duration duration;
+        @Option(names = "--warmup", defaultValue = "0", converter = DurationConverter.class,
+                description = "Publish this long before measuring; left out of the summary (default: 0).")
+        Duration warmup;
         @Option(names = "--ssl", description = "Connect with TLS.")
         boolean ssl;
         @Option(names = "--cafile", description = "PEM CA bundle to verify the broker with (default: the JDK's trust store).")
@@ -240,20 +245,31 @@ public final class BenchMain implements Runnable {
             ClientSettings settings = common.settings(cl);
             List<BenchRun.Group> groups = groups(cl, settings);
             PrintStream progress = common.json ? err : out;
-            BenchRun run = new BenchRun(mode(), settings, groups, common.connrate, common.duration, progress);
-            Thread hook = new Thread(run::requestStop, "bench-stop");
+            BenchRun run = new BenchRun(mode(), settings, groups, common.connrate, common.duration, common.warmup,
+                    progress);
+            // Ctrl-C or SIGTERM ends the run early; the JVM waits for the hook, so the summary still comes.
+            CountDownLatch printed = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                run.requestStop();
+                try {
+                    printed.await(15, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bench-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 summary = run.run();
+                out.print(common.json ? summary.toJson() + System.lineSeparator() : summary.toText());
+                out.flush();
             } finally {
+                printed.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the hook is running and the summary still gets printed below.
+                    // the hook is already running
                 }
             }
-            out.print(common.json ? summary.toJson() + System.lineSeparator() : summary.toText());
-            out.flush();
             return summary.connected() == 0 ? 1 : 0;
         }
 

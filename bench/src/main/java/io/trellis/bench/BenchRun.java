@@ -60,6 +60,7 @@ public final class BenchRun implements BenchControl {
     private final List<Group> groups;
     private final double connectRate;
     private final Duration duration;
+    private final Duration warmup;
     private final PrintStream progress;
     private final Stats stats = new Stats();
     private final Set<Class<?>> reportedErrors = ConcurrentHashMap.newKeySet();
@@ -67,13 +68,19 @@ public final class BenchRun implements BenchControl {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile boolean stopping;
 
+    /**
+     * @param duration how long publishers publish (after warmup), or how long connections are held
+     *                 when nobody publishes; zero = until stopped or done by count
+     * @param warmup   publishing time before the measured duration, left out of the summary (JIT warm-up)
+     */
     public BenchRun(String mode, ClientSettings settings, List<Group> groups, double connectRate, Duration duration,
-                    PrintStream progress) {
+                    Duration warmup, PrintStream progress) {
         this.mode = mode;
         this.settings = settings;
         this.groups = groups;
         this.connectRate = connectRate;
         this.duration = duration;
+        this.warmup = warmup;
         this.progress = progress;
     }
 
@@ -101,7 +108,11 @@ public final class BenchRun implements BenchControl {
 
     public Summary run() throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
+        // Subscribers get event loops of their own so that full-speed publishers in the same
+        // process cannot starve their reads (that would measure the bench, not the broker).
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(0,
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EventLoopGroup subscriberLoops = new MultiThreadIoEventLoopGroup(0,
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-reporter");
@@ -122,7 +133,9 @@ public final class BenchRun implements BenchControl {
             int total = 0;
             for (Group g : groups) {
                 total += g.count();
-                List<BenchClient> clients = connect(bootstrap, g, deadline);
+                Bootstrap b = g.role().apply(1) instanceof Role.Subscriber
+                        ? bootstrap.clone(subscriberLoops) : bootstrap;
+                List<BenchClient> clients = connect(b, g, deadline);
                 if (g.role().apply(1) instanceof Role.Publisher) {
                     publishers.addAll(clients);
                 }
@@ -136,10 +149,16 @@ public final class BenchRun implements BenchControl {
 
             long measureStart = System.nanoTime();
             if (!publishers.isEmpty() && !stopped(deadline)) {
+                publishers.forEach(BenchClient::startPublishing);
+                if (!warmup.isZero()) {
+                    progress.println("warming up for " + warmup.toMillis() + " ms (left out of the summary)");
+                    stopRequested.await(warmup.toNanos(), TimeUnit.NANOSECONDS);
+                    stats.startMeasuring();
+                }
                 // Publishing gets the whole duration, whatever connecting took.
+                measureStart = System.nanoTime();
                 deadline = duration.isZero() ? Long.MAX_VALUE : measureStart + duration.toNanos();
                 reporter.startMeasuring(measureStart);
-                publishers.forEach(BenchClient::startPublishing);
             } else {
                 reporter.startMeasuring(runStart);
                 measureStart = runStart;
@@ -161,7 +180,9 @@ public final class BenchRun implements BenchControl {
         } finally {
             stopping = true;
             ticker.shutdownNow();
-            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            subscriberLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            loops.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
     }
 

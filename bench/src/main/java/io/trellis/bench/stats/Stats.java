@@ -2,8 +2,8 @@ package io.trellis.bench.stats;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /** Counters shared by every connection's event loop; read once a second by the reporter. */
 public final class Stats {
@@ -16,13 +16,37 @@ public final class Stats {
     public final AtomicInteger connected = new AtomicInteger();
     public final LongAdder connectsDone = new LongAdder();
     /** Publish-to-receive latency in nanoseconds (auto-resizing, 3 significant digits). */
-    private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
+    private final Recorder latency = new Recorder(3);
+    private volatile long sentBase;
+    private volatile long receivedBase;
+    private volatile long ackedBase;
 
     public void recordLatency(long nanos) {
         latency.recordValue(Math.max(0, nanos));
     }
 
-    public Histogram latencySnapshot() {
-        return latency.copy();
+    /** Ends the warm-up: what was counted and measured so far stays out of the summary. */
+    public void startMeasuring() {
+        latency.getIntervalHistogram();
+        sentBase = sent.sum();
+        receivedBase = received.sum();
+        ackedBase = acked.sum();
+    }
+
+    /** The latencies since {@link #startMeasuring()} (or the start); call once, at the end. */
+    public Histogram measuredLatency() {
+        return latency.getIntervalHistogram();
+    }
+
+    public long measuredSent() {
+        return sent.sum() - sentBase;
+    }
+
+    public long measuredReceived() {
+        return received.sum() - receivedBase;
+    }
+
+    public long measuredAcked() {
+        return acked.sum() - ackedBase;
     }
 }

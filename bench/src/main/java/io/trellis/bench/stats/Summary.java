@@ -30,11 +30,11 @@ public record Summary(String mode, int connections, int connected, long connectF
 
     public static Summary of(String mode, int connections, Stats stats, double seconds, List<Long> sentPerSec,
                              List<Long> recvPerSec, double connectRatePerSec) {
-        Histogram h = stats.latencySnapshot();
-        long sent = stats.sent.sum();
-        long received = stats.received.sum();
+        Histogram h = stats.measuredLatency();
+        long sent = stats.measuredSent();
+        long received = stats.measuredReceived();
         return new Summary(mode, connections, stats.connected.get(), stats.connectFailures.sum(), stats.errors.sum(), sent,
-                received, stats.acked.sum(), seconds, median(sentPerSec), seconds > 0 ? sent / seconds : 0,
+                received, stats.measuredAcked(), seconds, median(sentPerSec), seconds > 0 ? sent / seconds : 0,
                 median(recvPerSec), seconds > 0 ? received / seconds : 0, connectRatePerSec, Latency.of(h));
     }
 
