@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import io.trellis.security.DevCertificates;
 
 /**
  * Short bench runs against a real broker: Debian's mosquitto, started on a free port. Skipped
@@ -34,6 +36,9 @@ import org.junit.jupiter.api.Timeout;
 class BenchAgainstMosquittoTest {
     private static Process mosquitto;
     private static int port;
+    private static int tlsPort;
+    @TempDir
+    static Path certs;
 
     @BeforeAll
     static void startMosquitto() throws Exception {
@@ -45,18 +50,33 @@ class BenchAgainstMosquittoTest {
             assumeTrue(false, "mosquitto is not installed (apt-get install -y mosquitto): skipping the bench runs");
         }
         port = freePort();
-        mosquitto = new ProcessBuilder(exe.get().toString(), "-p", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> {
-            assertThat(mosquitto.isAlive()).as("mosquitto exited at start (exit %s)",
-                    mosquitto.isAlive() ? "-" : mosquitto.exitValue()).isTrue();
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        tlsPort = freePort();
+        DevCertificates.ensure(certs.resolve("broker"));
+        DevCertificates.ensure(certs.resolve("other"));
+        Path broker = certs.resolve("broker");
+        Path conf = Files.writeString(certs.resolve("mosquitto.conf"), String.join("\n",
+                "user root", // started as root, mosquitto would drop to a user that cannot read the 600 key file
+                "listener " + port + " 127.0.0.1",
+                "allow_anonymous true",
+                "listener " + tlsPort + " 127.0.0.1",
+                "cafile " + broker.resolve("ca.pem"),
+                "certfile " + broker.resolve("cert.pem"),
+                "keyfile " + broker.resolve("key.pem"),
+                ""));
+        mosquitto = new ProcessBuilder(exe.get().toString(), "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(certs.resolve("mosquitto.log").toFile()).start();
+        for (int p : new int[] {port, tlsPort}) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                assertThat(mosquitto.isAlive()).as("mosquitto exited at start: %s",
+                        mosquitto.isAlive() ? "" : Files.readString(certs.resolve("mosquitto.log"))).isTrue();
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", p), 500);
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        }
     }
 
     @AfterAll
@@ -93,6 +113,24 @@ class BenchAgainstMosquittoTest {
         assertThat(s.acked()).isEqualTo(50);
         assertThat(s.received()).isEqualTo(50);
         assertThat(s.errors()).isZero();
+    }
+
+    @Test
+    void tlsVerifiesTheBrokerAgainstTheCaFile() {
+        String ca = certs.resolve("broker/ca.pem").toString();
+        BenchMain.Result verified = BenchMain.run(quiet(), quiet(), "pubsub", "--ssl", "--cafile", ca, "-h", "localhost",
+                "-p", Integer.toString(tlsPort), "-c", "2", "-q", "1", "--count", "20", "-I", "1", "-t", "trellis-test/tls/%i");
+        assertThat(verified.exitCode()).isZero();
+        assertThat(verified.summary().received()).isEqualTo(40);
+
+        BenchMain.Result insecure = BenchMain.run(quiet(), quiet(), "pub", "--ssl", "--insecure", "-h", "127.0.0.1",
+                "-p", Integer.toString(tlsPort), "--count", "5", "-I", "1", "-t", "trellis-test/tls/x");
+        assertThat(insecure.summary().sent()).isEqualTo(5);
+
+        BenchMain.Result otherCa = BenchMain.run(quiet(), quiet(), "conn", "--ssl", "--cafile",
+                certs.resolve("other/ca.pem").toString(), "-h", "localhost", "-p", Integer.toString(tlsPort), "-c", "2");
+        assertThat(otherCa.exitCode()).isEqualTo(1);
+        assertThat(otherCa.summary().connectFailures()).isEqualTo(2);
     }
 
     @Test
