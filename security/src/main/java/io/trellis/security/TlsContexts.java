@@ -94,11 +94,18 @@ public final class TlsContexts {
 
     private static SslContext build(SslContextBuilder builder, TlsOptions options, SslProvider provider)
             throws TlsConfigException {
-        if (options.ciphers() != null && !options.ciphers().isEmpty()) {
-            builder.ciphers(options.ciphers());
+        List<String> ciphers = options.ciphers() == null ? List.of() : TlsCiphers.toIana(options.ciphers());
+        if (!ciphers.isEmpty()) {
+            builder.ciphers(ciphers);
         }
         try {
-            return builder.build();
+            SslContext context = builder.build();
+            List<String> unsupported = ciphers.stream().filter(c -> !context.cipherSuites().contains(c)).toList();
+            if (!unsupported.isEmpty()) {
+                throw new TlsConfigException("ciphers: " + unsupported + " not supported by " + provider
+                        + "; remove them from ciphers (supported here: " + context.cipherSuites() + ")");
+            }
+            return context;
         } catch (SSLException | IllegalArgumentException | IllegalStateException e) {
             String what = options.ciphers() != null && !options.ciphers().isEmpty()
                     ? "check ciphers " + options.ciphers() + " against what " + provider + " supports"

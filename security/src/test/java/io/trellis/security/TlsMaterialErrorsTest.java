@@ -155,6 +155,10 @@ class TlsMaterialErrorsTest {
         TlsOptions opts = new TlsOptions(leaf.certFile(), leaf.keyFile(), null, null, false, false, List.of(),
                 List.of("NO-SUCH-CIPHER"));
         assertThatThrownBy(() -> TlsContexts.forServer(opts)).isInstanceOf(TlsConfigException.class)
-                .hasMessageContaining("NO-SUCH-CIPHER");
+                .hasMessageContaining("unknown cipher suite 'NO-SUCH-CIPHER'");
+        TlsOptions unsupported = new TlsOptions(leaf.certFile(), leaf.keyFile(), null, null, false, false, List.of(),
+                List.of("TLS_FAKE_WITH_NOTHING"));
+        assertThatThrownBy(() -> TlsContexts.forServer(unsupported)).isInstanceOf(TlsConfigException.class)
+                .hasMessageContaining("TLS_FAKE_WITH_NOTHING").hasMessageContaining(TlsContexts.provider().toString());
     }
 }
