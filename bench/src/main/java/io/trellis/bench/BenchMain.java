@@ -92,7 +92,7 @@ public final class BenchMain implements Runnable {
         String host;
         @Option(names = {"-p", "--port"}, description = "Broker port (default: 1883, or 8883 with --ssl).")
         Integer port;
-        @Option(names = {"-c", "--connections"}, defaultValue = "1", description = "Connections (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-c", "--connections"}, defaultValue = "1", description = "Connections (default: 1; in pubsub the publishers, default 10).")
         int connections;
         @Option(names = {"-V", "--mqtt-version"}, defaultValue = "5", description = "MQTT version: 3 (3.1), 4 (3.1.1) or 5 (default: ${DEFAULT-VALUE}).")
         int version;
@@ -227,6 +227,8 @@ public final class BenchMain implements Runnable {
 
     /** A scenario command: builds the connection groups, runs, prints the summary. */
     abstract static class Scenario implements Callable<Integer> {
+        @Option(names = "--help", usageHelp = true, description = "Show this help.")
+        boolean help;
         @Mixin
         Common common;
         @Spec
@@ -334,9 +336,9 @@ public final class BenchMain implements Runnable {
     }
 
     @Command(name = "pubsub", description = {
-        "Publishers and subscribers in one process, for end-to-end latency. -c publishers publish to -t;",
-        "--subs subscribers subscribe to --sub-topic, by default -t with each level holding %%i or %%c",
-        "replaced by '+', so every subscriber gets every message.",
+        "Publishers and subscribers in one process, for end-to-end latency.",
+        "-c publishers publish to -t; --subs subscribers subscribe to --sub-topic (default: -t with each level"
+                + " holding %%i or %%c replaced by '+', so every subscriber gets every message).",
         "Fan-in (default): -c 10 --subs 1 -t bench/%%i.  Fan-out: -c 1 --subs 100 -t bench/fanout."})
     static final class PubSub extends Scenario {
         @Mixin
