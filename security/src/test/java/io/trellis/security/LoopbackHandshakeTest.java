@@ -17,6 +17,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.trellis.security.pki.KeyPairs;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ class LoopbackHandshakeTest {
         TestPki pki = new TestPki(dir);
         Path ca = pki.caFile();
         Outcome o = handshake(TlsContexts.forServer(pki.leaf("server").server(ca, true, true), provider),
-                TlsContexts.forClient(TestPki.clientOptions(pki.leaf("client"), ca), true, provider));
+                TlsContexts.forClient(TestPki.clientOptions(pki.leaf("client", KeyPairs.rsa(2048)), ca), true, provider));
         assertThat(o.bothOk()).as("%s", o).isTrue();
         X509Certificate peer = (X509Certificate) o.serverSession().getPeerCertificates()[0];
         assertThat(peer.getSubjectX500Principal().getName()).contains("CN=client");
@@ -114,6 +115,23 @@ class LoopbackHandshakeTest {
         Outcome optional = handshake(TlsContexts.forServer(server.server(ca, true, false), provider),
                 TlsContexts.forClient(TestPki.clientOptions(null, ca), true, provider));
         assertThat(optional.bothOk()).as("%s", optional).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void encryptedKeysServeWithTheirPassword(SslProvider provider) throws Exception {
+        assumeProvider(provider);
+        TestPki pki = new TestPki(dir);
+        TestPki.Leaf leaf = pki.leaf("server", KeyPairs.rsa(2048));
+        Path legacy = pki.write("legacy.key", TestPki.traditionalEncrypted(leaf.keyPair().getPrivate(), TestPki.PASSWORD));
+        Path pkcs8 = pki.write("pkcs8.key", TestPki.pkcs8Encrypted(leaf.keyPair().getPrivate(), TestPki.PASSWORD));
+        for (Path key : List.of(legacy, pkcs8)) {
+            TlsOptions opts = new TlsOptions(leaf.certFile(), key, TestPki.secret(TestPki.PASSWORD), null, false, false,
+                    List.of(), List.of());
+            Outcome o = handshake(TlsContexts.forServer(opts, provider),
+                    TlsContexts.forClient(TestPki.clientOptions(null, pki.caFile()), true, provider));
+            assertThat(o.bothOk()).as("%s: %s", key.getFileName(), o).isTrue();
+        }
     }
 
     @Test
