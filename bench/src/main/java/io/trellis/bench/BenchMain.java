@@ -111,7 +111,7 @@ public final class BenchMain implements Runnable {
         @Option(names = "--connrate", defaultValue = "0", description = "New connections per second, 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
         double connrate;
         @Option(names = {"-d", "--duration"}, defaultValue = "0", converter = DurationConverter.class,
-                description = "Stop after this long (10, 10s, 2m, 500ms; publishing time for pub/pubsub), 0 = until Ctrl-C or --count.")
+                description = "Stop this long after all connections are up (10, 10s, 2m, 500ms), 0 = until Ctrl-C or --count.")
         Duration duration;
         @Option(names = "--warmup", defaultValue = "0", converter = DurationConverter.class,
                 description = "Publish this long before measuring; left out of the summary (default: 0).")
@@ -322,7 +322,7 @@ public final class BenchMain implements Runnable {
         }
     }
 
-    @Command(name = "conn", description = "Idle connections: opens -c connections and holds them until -d ends (or Ctrl-C).")
+    @Command(name = "conn", description = "Idle connections: opens -c connections and holds them for -d (or until Ctrl-C).")
     static final class Conn extends Scenario {
         @Override
         String mode() {
