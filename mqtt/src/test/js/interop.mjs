@@ -1,9 +1,10 @@
 // Drives mqtt.js against a running broker and prints one JSON line with what it saw.
-// Usage: node interop.mjs <url> <protocolVersion 4|5> <topicPrefix>
+// Usage: node interop.mjs <url> <protocolVersion 4|5> <topicPrefix> [caFile for mqtts/wss]
 // Exit 0 with {"ok":true,...}; on any error or after 10 s, exit 1 with {"ok":false,"error":...}.
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 
-const [url, versionArg, prefix] = process.argv.slice(2);
+const [url, versionArg, prefix, caFile] = process.argv.slice(2);
 if (!url || !versionArg || !prefix) {
   console.log(JSON.stringify({ ok: false, error: 'usage: node interop.mjs <url> <4|5> <topicPrefix>' }));
   process.exit(2);
@@ -11,7 +12,9 @@ if (!url || !versionArg || !prefix) {
 const protocolVersion = Number(versionArg);
 const v5 = protocolVersion === 5;
 const opts = (id) => ({ clientId: `${prefix.replace(/\W/g, '_')}-${id}`, protocolVersion,
-  reconnectPeriod: 0, connectTimeout: 5000, rejectUnauthorized: false });
+  reconnectPeriod: 0, connectTimeout: 5000,
+  // TLS: trust exactly the test CA, and verify the broker's certificate against it
+  ...(caFile ? { ca: readFileSync(caFile), rejectUnauthorized: true } : {}) });
 
 const clients = [];
 const fail = (error) => {
