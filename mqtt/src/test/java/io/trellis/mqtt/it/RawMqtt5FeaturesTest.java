@@ -136,6 +136,21 @@ class RawMqtt5FeaturesTest {
     }
 
     @Test
+    void takenOverConnectionGetsDisconnectSessionTakenOver() throws IOException {
+        String id = Ids.client("takeover");
+        try (RawMqttClient first = raw(); RawMqttClient second = raw()) {
+            assertThat(first.connect(id, true, null).reasonCodeOrZero()).isZero();
+            assertThat(second.connect(id, true, null).reasonCodeOrZero()).isZero();
+            List<Packet> seen = first.awaitClosed();
+            assertThat(seen).as("MQTT-3.1.4-3: DISCONNECT 0x8E to the existing client, then close")
+                    .singleElement().satisfies(p -> {
+                        assertThat(p.type()).isEqualTo(DISCONNECT);
+                        assertThat(p.reasonCodeOrZero()).isEqualTo(0x8E);
+                    });
+        }
+    }
+
+    @Test
     void emptyClientIdGetsAnAssignedClientIdentifier() throws IOException {
         try (RawMqttClient client = raw()) {
             Packet connack = client.connect("", true, null);
