@@ -97,6 +97,7 @@ class RawSocketRobustnessTest {
         }
     }
 
+    /** EMQX's mqtt.idle_timeout; mosquitto has no such bound, so this fails in reference mode. */
     @Test
     void connectionThatNeverSendsConnectIsClosedAfterTheIdleTimeout() throws IOException {
         try (RawMqttClient client = raw(4)) {
