@@ -26,13 +26,15 @@ import org.junit.jupiter.api.Test;
 /** Protocol corners on raw sockets: keepalive, QoS 2 duplicates, bad QoS, bad filters, limits, churn. */
 class RawProtocolEdgeCasesTest {
     private static final int MAX_CLIENT_ID_LEN = 64;
+    private static final int MAX_MQUEUE_LEN = 10;
     private static TestBroker broker;
 
     @BeforeAll
     static void startBroker() {
         broker = TestBroker.start(Settings.defaultsWith(Map.of(
                 "idleTimeout", Duration.ofSeconds(1),
-                "maxClientIdLen", MAX_CLIENT_ID_LEN)));
+                "maxClientIdLen", MAX_CLIENT_ID_LEN,
+                "maxMqueueLen", MAX_MQUEUE_LEN)));
     }
 
     @AfterAll
@@ -116,6 +118,7 @@ class RawProtocolEdgeCasesTest {
         }
     }
 
+    /** As EMQX does (mosquitto 2.0 closes the connection instead, which fails this in reference mode). */
     @Test
     void invalidSubscriptionFilterIsRefusedInTheSubackAndTheConnectionStays() throws IOException {
         String topic = Ids.topic("afterbadfilter");
@@ -148,6 +151,7 @@ class RawProtocolEdgeCasesTest {
         }
     }
 
+    /** mqtt.max_clientid_len; mosquitto has no such limit, so this fails in reference mode. */
     @Test
     void clientIdLongerThanTheLimitIsRejected() throws IOException {
         String tooLong = "x".repeat(MAX_CLIENT_ID_LEN + 1);
@@ -167,12 +171,55 @@ class RawProtocolEdgeCasesTest {
         }
     }
 
+    /** Slowloris: mqtt.idle_timeout also covers a CONNECT that never completes (not in mosquitto). */
     @Test
     void connectThatStallsHalfwayIsClosedAfterTheIdleTimeout() throws IOException {
         try (RawMqttClient client = raw(4)) {
             byte[] connect = client.connectPacket(Ids.client("stall"), true, 30, null);
             client.send(java.util.Arrays.copyOf(connect, 5)); // header promises more than ever comes
             assertThat(client.awaitClosed()).isEmpty();
+        }
+    }
+
+    /**
+     * mqtt.max_mqueue_len bounds an offline session's queue; a full queue drops the oldest, as in
+     * EMQX (mosquitto keeps the oldest and is not given the limit, so this fails in reference mode).
+     */
+    @Test
+    void offlineQueueIsBoundedAndKeepsTheNewestMessages() throws IOException {
+        String topic = Ids.topic("mqueue");
+        String id = Ids.client("mqueue");
+        try (RawMqttClient subscriber = raw(4)) {
+            subscriber.connect(id, false, null);
+            subscriber.subscribeAndAwait(1, topic, 1, null);
+            subscriber.send(new byte[] {(byte) 0xE0, 0});
+            subscriber.awaitClosed();
+        }
+        broker.awaitOffline(id);
+        int messages = 3 * MAX_MQUEUE_LEN;
+        try (RawMqttClient publisher = raw(4)) {
+            publisher.connect(Ids.client("mqueue-pub"), true, null);
+            for (int i = 1; i <= messages; i++) {
+                publisher.publish(topic, 1, i, null, "m" + i);
+                assertThat(publisher.read().type()).isEqualTo(RawMqttClient.PUBACK);
+            }
+        }
+        try (RawMqttClient subscriber = raw(4); RawMqttClient marker = raw(4)) {
+            Packet connack = subscriber.connect(id, false, null);
+            assertThat(connack.body()[0] & 1).as("session present").isEqualTo(1);
+            List<String> received = new ArrayList<>();
+            for (int i = 0; i < MAX_MQUEUE_LEN; i++) {
+                Publish publish = subscriber.decodePublish(subscriber.read());
+                received.add(publish.text());
+                subscriber.puback(publish.packetId());
+            }
+            assertThat(received).containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(
+                    messages - MAX_MQUEUE_LEN + 1, messages).mapToObj(i -> "m" + i).toList());
+            // nothing else was queued: the next message is a fresh one
+            marker.connect(Ids.client("mqueue-marker"), true, null);
+            marker.publish(topic, 1, 1, null, "fresh");
+            Publish next = subscriber.decodePublish(subscriber.read());
+            assertThat(next.text()).isEqualTo("fresh");
         }
     }
 
