@@ -372,6 +372,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         try {
             Topics.validateName(topic, settings.maxTopicLevels());
+            // Netty's decoder turns invalid UTF-8 into U+FFFD; MQTT 1.5.4 says such a name is malformed.
+            if (topic.indexOf('\uFFFD') >= 0) throw new InvalidTopicException("topic name is not valid UTF-8");
         } catch (InvalidTopicException e) {
             fail(RC_TOPIC_NAME_INVALID, "published to an invalid topic: " + e.getMessage());
             return;
@@ -443,6 +445,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             TopicFilter filter;
             try {
                 filter = TopicFilter.parse(r.topicFilter(), settings.maxTopicLevels());
+                if (r.topicFilter().indexOf('\uFFFD') >= 0) throw new InvalidTopicException("filter is not valid UTF-8");
             } catch (InvalidTopicException e) {
                 LOG.debug("client {} subscribed to an invalid filter: {}", clientId, e.getMessage());
                 codes[i] = version == 5 ? RC_TOPIC_FILTER_INVALID & 0xFF : SUBACK_FAILURE;
