@@ -63,7 +63,9 @@ class HiveMqInteropTest {
     }
 
     static Stream<Arguments> transportsAndQos() {
-        return Stream.of(Type.values()).flatMap(type -> Stream.of(MqttQos.values()).map(qos -> Arguments.of(type, qos)));
+        // every transport at QoS 1, the other QoS levels over tcp: keeps the class fast
+        return Stream.concat(Stream.of(Type.values()).map(type -> Arguments.of(type, MqttQos.AT_LEAST_ONCE)),
+                Stream.of(MqttQos.AT_MOST_ONCE, MqttQos.EXACTLY_ONCE).map(qos -> Arguments.of(Type.TCP, qos)));
     }
 
     @ParameterizedTest(name = "mqtt5 {0} {1}")
@@ -147,7 +149,9 @@ class HiveMqInteropTest {
         assertThat(ack.getAssignedClientIdentifier()).as("assigned client identifier in CONNACK").isPresent();
         String assigned = ack.getAssignedClientIdentifier().get().toString();
         assertThat(assigned).isNotBlank();
-        assertThat(broker.admin().client(assigned)).isPresent();
+        if (broker.isTrellis()) {
+            assertThat(broker.admin().client(assigned)).isPresent();
+        }
     }
 
     @Test
@@ -158,7 +162,7 @@ class HiveMqInteropTest {
         subscriber.connectWith().cleanSession(false).send();
         subscriber.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
         subscriber.disconnect();
-        await().atMost(WAIT).until(() -> broker.admin().client(id).map(c -> !c.connected()).orElse(false));
+        broker.awaitOffline(id);
 
         Mqtt3BlockingClient publisher = v3(Type.TCP, Ids.client("hive3pub"));
         publisher.connect();

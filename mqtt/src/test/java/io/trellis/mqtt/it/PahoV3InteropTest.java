@@ -52,7 +52,7 @@ class PahoV3InteropTest {
         for (MqttClient client : clients) {
             try {
                 if (client.isConnected()) {
-                    client.disconnectForcibly(0, 1000);
+                    client.disconnect(0); // disconnectForcibly would wait out its whole timeout
                 }
                 client.close(true);
             } catch (MqttException ignored) {
@@ -62,7 +62,9 @@ class PahoV3InteropTest {
     }
 
     static Stream<Arguments> transportsAndQos() {
-        return Stream.of(Type.values()).flatMap(type -> Stream.of(0, 1, 2).map(qos -> Arguments.of(type, qos)));
+        // every transport at QoS 1, the other QoS levels over tcp: keeps the class fast
+        return Stream.concat(Stream.of(Type.values()).map(type -> Arguments.of(type, 1)),
+                Stream.of(0, 2).map(qos -> Arguments.of(Type.TCP, qos)));
     }
 
     @ParameterizedTest(name = "{0} qos {1}")
@@ -90,7 +92,7 @@ class PahoV3InteropTest {
         MqttClient subscriber = connect(Type.TCP, id, false, new Inbox());
         subscriber.subscribe(topic, 1);
         subscriber.disconnect();
-        await().atMost(WAIT).until(() -> broker.admin().client(id).map(c -> !c.connected()).orElse(false));
+        broker.awaitOffline(id);
 
         MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
         for (int i = 1; i <= 3; i++) {
@@ -175,7 +177,7 @@ class PahoV3InteropTest {
         MqttConnectOptions options = options(true);
         options.setWill(willTopic, payload("gone"), 1, false);
         dying.connect(options).waitForCompletion(WAIT.toMillis());
-        dying.disconnectForcibly(0, 1000, false); // closes the socket, no DISCONNECT packet
+        dying.disconnectForcibly(0, 100, false); // closes the socket, no DISCONNECT packet
 
         await().atMost(WAIT).until(() -> inbox.count(willTopic) == 1);
         assertThat(inbox.first(willTopic).text()).isEqualTo("gone");
@@ -197,7 +199,7 @@ class PahoV3InteropTest {
         polite.connect(options);
         polite.disconnect();
         polite.close();
-        await().atMost(WAIT).until(() -> broker.admin().client(id).isEmpty());
+        broker.awaitGone(id);
 
         MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
         publisher.publish(marker, payload("marker"), 1, false);
@@ -216,7 +218,9 @@ class PahoV3InteropTest {
         connect(Type.TCP, Ids.client("v3all"), true, everything).subscribe("#", 0);
         MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
 
-        broker.admin().publish("$SYS/" + base, payload("system"), 0, false);
+        if (broker.isTrellis()) {
+            broker.admin().publish("$SYS/" + base, payload("system"), 0, false);
+        }
         publisher.publish(base + "/b/c", payload("1"), 1, false);
         publisher.publish(base + "/b/d", payload("2"), 1, false);
         publisher.publish(base + "/b/c/d", payload("3"), 1, false);
@@ -272,8 +276,10 @@ class PahoV3InteropTest {
         await().atMost(WAIT).until(() -> lost.get() != null);
         assertThat(first.isConnected()).isFalse();
         assertThat(second.isConnected()).isTrue();
-        assertThat(broker.admin().clients()).filteredOn(c -> c.clientId().equals(id))
-                .singleElement().extracting(ClientInfo::connected).isEqualTo(true);
+        if (broker.isTrellis()) {
+            assertThat(broker.admin().clients()).filteredOn(c -> c.clientId().equals(id))
+                    .singleElement().extracting(ClientInfo::connected).isEqualTo(true);
+        }
     }
 
     private MqttClient connect(Type transport, String id, boolean cleanSession, MqttCallback callback)
@@ -298,6 +304,7 @@ class PahoV3InteropTest {
         options.setAutomaticReconnect(false);
         options.setConnectionTimeout(10);
         options.setKeepAliveInterval(30);
+        options.setMaxInflight(100);
         return options;
     }
 

@@ -59,6 +59,7 @@ class RawMqtt5FeaturesTest {
         }
     }
 
+    /** MQTT 5 3.3.2.3.4: reason 0x94 as EMQX sends (mosquitto 2.0 answers 0x81 malformed instead). */
     @Test
     void topicAliasZeroIsAProtocolError() throws IOException {
         try (RawMqttClient publisher = raw()) {
@@ -132,6 +133,22 @@ class RawMqtt5FeaturesTest {
                 subscriber.puback(publish.packetId());
             }
             assertThat(all).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
+        }
+    }
+
+    /** As EMQX does; mosquitto 2.0 only closes the old connection, which fails this in reference mode. */
+    @Test
+    void takenOverConnectionGetsDisconnectSessionTakenOver() throws IOException {
+        String id = Ids.client("takeover");
+        try (RawMqttClient first = raw(); RawMqttClient second = raw()) {
+            assertThat(first.connect(id, true, null).reasonCodeOrZero()).isZero();
+            assertThat(second.connect(id, true, null).reasonCodeOrZero()).isZero();
+            List<Packet> seen = first.awaitClosed();
+            assertThat(seen).as("MQTT-3.1.4-3: DISCONNECT 0x8E to the existing client, then close")
+                    .singleElement().satisfies(p -> {
+                        assertThat(p.type()).isEqualTo(DISCONNECT);
+                        assertThat(p.reasonCodeOrZero()).isEqualTo(0x8E);
+                    });
         }
     }
 

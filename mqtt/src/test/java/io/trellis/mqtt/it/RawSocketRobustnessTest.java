@@ -97,6 +97,7 @@ class RawSocketRobustnessTest {
         }
     }
 
+    /** EMQX's mqtt.idle_timeout; mosquitto has no such bound, so this fails in reference mode. */
     @Test
     void connectionThatNeverSendsConnectIsClosedAfterTheIdleTimeout() throws IOException {
         try (RawMqttClient client = raw(4)) {
@@ -230,7 +231,7 @@ class RawSocketRobustnessTest {
         healthy.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
                 .callback(publish -> healthyReceived.incrementAndGet())
                 .send().get(10, TimeUnit.SECONDS);
-        long droppedBefore = broker.admin().metrics().getOrDefault("messages.dropped", 0L);
+        long droppedBefore = broker.isTrellis() ? broker.admin().metrics().getOrDefault("messages.dropped", 0L) : 0;
 
         Mqtt5AsyncClient publisher = hive(Ids.client("flooder"));
         List<CompletableFuture<Mqtt5PublishResult>> sent = new ArrayList<>();
@@ -241,6 +242,9 @@ class RawSocketRobustnessTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> healthyReceived.get() >= messages);
         assertThat(healthyReceived.get()).isEqualTo(messages);
+        if (!broker.isTrellis()) {
+            return; // the reference broker has no admin API to ask
+        }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 broker.admin().client(slowId).map(c -> !c.connected() || c.mqueueDropped() > 0).orElse(true)
                         || broker.admin().metrics().getOrDefault("messages.dropped", 0L) > droppedBefore)

@@ -52,7 +52,8 @@ final class TestCertificates {
         this.serverKeys = serverKeys;
         writePem(caFile, ca);
         writePem(certFile, server);
-        writePem(keyFile, serverKeys.getPrivate());
+        writePem(keyFile, new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY",
+                serverKeys.getPrivate().getEncoded())); // PKCS#8, which every TLS stack reads
     }
 
     static TestCertificates create(Path dir) {
