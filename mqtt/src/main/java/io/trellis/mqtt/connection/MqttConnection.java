@@ -574,12 +574,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         LOG.debug("client {} at {} {}; disconnecting (reason 0x{})", clientId, remote(), what,
                 Integer.toHexString(reason & 0xFF));
         if (state == State.AWAIT_CONNECT) {
-            if (version == 5) writeThenClose(connack(MqttConnectReturnCode.valueOf(reason)));
+            if (version == 5) writeThenClose(connack(connackCode(reason)));
             else close();
             return;
         }
-        if (version == 5) writeThenClose(disconnect(reason));
-        else close();
+        if (version == 5) {
+            metrics.packetsDisconnectSent.increment();
+            writeThenClose(disconnect(reason));
+        } else {
+            close();
+        }
     }
 
     private void refuse(MqttConnectReturnCode code, String what) {
@@ -655,6 +659,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private static MqttMessage disconnect(byte reason) {
         return MqttMessageBuilders.disconnect().reasonCode(reason).build();
+    }
+
+    private static MqttConnectReturnCode connackCode(byte reason) {
+        try {
+            return MqttConnectReturnCode.valueOf(reason);
+        } catch (IllegalArgumentException notAConnackCode) {
+            return MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR;
+        }
     }
 
     private static MqttConnAckMessage connack(MqttConnectReturnCode code) {
