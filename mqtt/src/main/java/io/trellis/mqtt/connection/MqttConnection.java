@@ -372,6 +372,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         try {
             Topics.validateName(topic, settings.maxTopicLevels());
+            // Netty's decoder turns invalid UTF-8 into U+FFFD; MQTT 1.5.4 says such a name is malformed.
+            if (topic.indexOf('\uFFFD') >= 0) throw new InvalidTopicException("topic name is not valid UTF-8");
         } catch (InvalidTopicException e) {
             fail(RC_TOPIC_NAME_INVALID, "published to an invalid topic: " + e.getMessage());
             return;
@@ -443,6 +445,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             TopicFilter filter;
             try {
                 filter = TopicFilter.parse(r.topicFilter(), settings.maxTopicLevels());
+                if (r.topicFilter().indexOf('\uFFFD') >= 0) throw new InvalidTopicException("filter is not valid UTF-8");
             } catch (InvalidTopicException e) {
                 LOG.debug("client {} subscribed to an invalid filter: {}", clientId, e.getMessage());
                 codes[i] = version == 5 ? RC_TOPIC_FILTER_INVALID & 0xFF : SUBACK_FAILURE;
@@ -571,12 +574,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         LOG.debug("client {} at {} {}; disconnecting (reason 0x{})", clientId, remote(), what,
                 Integer.toHexString(reason & 0xFF));
         if (state == State.AWAIT_CONNECT) {
-            if (version == 5) writeThenClose(connack(MqttConnectReturnCode.valueOf(reason)));
+            if (version == 5) writeThenClose(connack(connackCode(reason)));
             else close();
             return;
         }
-        if (version == 5) writeThenClose(disconnect(reason));
-        else close();
+        if (version == 5) {
+            metrics.packetsDisconnectSent.increment();
+            writeThenClose(disconnect(reason));
+        } else {
+            close();
+        }
     }
 
     private void refuse(MqttConnectReturnCode code, String what) {
@@ -652,6 +659,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private static MqttMessage disconnect(byte reason) {
         return MqttMessageBuilders.disconnect().reasonCode(reason).build();
+    }
+
+    private static MqttConnectReturnCode connackCode(byte reason) {
+        try {
+            return MqttConnectReturnCode.valueOf(reason);
+        } catch (IllegalArgumentException notAConnackCode) {
+            return MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR;
+        }
     }
 
     private static MqttConnAckMessage connack(MqttConnectReturnCode code) {

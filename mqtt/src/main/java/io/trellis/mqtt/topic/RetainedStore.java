@@ -1,5 +1,7 @@
 package io.trellis.mqtt.topic;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,15 +33,11 @@ public final class RetainedStore<V> {
                 int end = topic.indexOf('/', start);
                 if (end < 0) end = len;
                 String level = topic.substring(start, end);
-                Node<V> child = node.children.get(level);
+                Node<V> child = node.child(level);
                 if (child == null || child.dead) {
                     synchronized (node) {
                         if (node.dead) continue retry;
-                        child = node.children.get(level);
-                        if (child == null) {
-                            child = new Node<>(node, level);
-                            node.children.put(level, child);
-                        }
+                        child = node.addChildIfAbsent(level);
                     }
                 }
                 node = child;
@@ -81,7 +79,8 @@ public final class RetainedStore<V> {
     }
 
     public int size() {
-        return size.intValue();
+        // A remove may count down before the racing add counts up: never report below zero.
+        return Math.max(0, size.intValue());
     }
 
     private static <V> void matchLevel(Node<V> node, String[] filter, int i, Consumer<? super V> sink) {
@@ -97,17 +96,17 @@ public final class RetainedStore<V> {
                 V value = node.value;
                 if (value != null) sink.accept(value);
             }
-            for (Node<V> child : node.children.values()) {
+            for (Node<V> child : node.children()) {
                 if (i == 0 && isDollar(child.level)) continue; // MQTT 4.7.2
                 matchSubtree(child, sink);
             }
         } else if (level.equals("+")) {
-            for (Node<V> child : node.children.values()) {
+            for (Node<V> child : node.children()) {
                 if (i == 0 && isDollar(child.level)) continue;
                 matchLevel(child, filter, i + 1, sink);
             }
         } else {
-            Node<V> child = node.children.get(level);
+            Node<V> child = node.child(level);
             if (child != null) matchLevel(child, filter, i + 1, sink);
         }
     }
@@ -115,7 +114,8 @@ public final class RetainedStore<V> {
     private static <V> void matchSubtree(Node<V> node, Consumer<? super V> sink) {
         V value = node.value;
         if (value != null) sink.accept(value);
-        for (Node<V> child : node.children.values()) {
+        if (!node.hasChildren()) return; // a leaf: no iterator to allocate
+        for (Node<V> child : node.children()) {
             matchSubtree(child, sink);
         }
     }
@@ -127,7 +127,7 @@ public final class RetainedStore<V> {
         while (start <= len) {
             int end = topic.indexOf('/', start);
             if (end < 0) end = len;
-            node = node.children.get(topic.substring(start, end));
+            node = node.child(topic.substring(start, end));
             if (node == null) return null;
             start = end + 1;
         }
@@ -140,9 +140,9 @@ public final class RetainedStore<V> {
             Node<V> parent = node.parent;
             synchronized (parent) {
                 synchronized (node) {
-                    if (node.dead || node.value != null || !node.children.isEmpty()) return;
+                    if (node.dead || node.value != null || node.hasChildren()) return;
                     node.dead = true;
-                    parent.children.remove(node.level, node);
+                    parent.removeChild(node);
                 }
             }
             node = parent;
@@ -156,7 +156,8 @@ public final class RetainedStore<V> {
     private static final class Node<V> {
         final Node<V> parent;
         final String level;
-        final ConcurrentHashMap<String, Node<V>> children = new ConcurrentHashMap<>(4);
+        /** Created on the first child: most nodes are leaves, and a leaf then costs no map. */
+        private volatile ConcurrentHashMap<String, Node<V>> children;
         volatile V value;
         /** Set under the parent's and this node's lock once unlinked; never reset. */
         volatile boolean dead;
@@ -164,6 +165,41 @@ public final class RetainedStore<V> {
         Node(Node<V> parent, String level) {
             this.parent = parent;
             this.level = level;
+        }
+
+        Node<V> child(String level) {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            return map == null ? null : map.get(level);
+        }
+
+        Collection<Node<V>> children() {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            return map == null ? List.of() : map.values();
+        }
+
+        boolean hasChildren() {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            return map != null && !map.isEmpty();
+        }
+
+        /** Caller holds this node's lock and has checked it is not dead. */
+        Node<V> addChildIfAbsent(String level) {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            if (map == null) {
+                map = new ConcurrentHashMap<>(4);
+                children = map;
+            }
+            Node<V> child = map.get(level);
+            if (child == null) {
+                child = new Node<>(this, level);
+                map.put(level, child);
+            }
+            return child;
+        }
+
+        /** Caller holds this node's and child's locks. */
+        void removeChild(Node<V> child) {
+            children.remove(child.level, child);
         }
     }
 }
