@@ -90,6 +90,11 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     byte[] connectPacket(String clientId, boolean cleanStart, int keepaliveSeconds, Properties properties) {
+        return connectPacket(version, clientId, cleanStart, keepaliveSeconds, properties);
+    }
+
+    static byte[] connectPacket(int version, String clientId, boolean cleanStart, int keepaliveSeconds,
+                                Properties properties) {
         Bytes body = new Bytes().string("MQTT").u8(version).u8(cleanStart ? 0x02 : 0x00).u16(keepaliveSeconds);
         if (version == 5) {
             body.raw(properties == null ? Properties.none().encode() : properties.encode());
