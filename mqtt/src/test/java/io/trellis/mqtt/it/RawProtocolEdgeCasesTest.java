@@ -107,6 +107,56 @@ class RawProtocolEdgeCasesTest {
         }
     }
 
+    /** MQTT-4.4.0-1: unacknowledged PUBLISH packets are resent, with DUP, when the session resumes. */
+    @Test
+    void unacknowledgedQos1MessageIsResentWithDupAfterReconnect() throws IOException {
+        String topic = Ids.topic("redeliver");
+        String id = Ids.client("redeliver");
+        try (RawMqttClient subscriber = raw(4); RawMqttClient publisher = raw(4)) {
+            subscriber.connect(id, false, null);
+            subscriber.subscribeAndAwait(1, topic, 1, null);
+            publisher.connect(Ids.client("redeliver-pub"), true, null);
+            publisher.publish(topic, 1, 1, null, "ack me");
+            Publish first = subscriber.decodePublish(subscriber.read());
+            assertThat(first.text()).isEqualTo("ack me");
+            assertThat(subscriber.lastFlags() & 0x08).as("DUP on first delivery").isZero();
+        } // closed without PUBACK
+        broker.awaitOffline(id);
+        try (RawMqttClient again = raw(4)) {
+            Packet connack = again.connect(id, false, null);
+            assertThat(connack.body()[0] & 1).as("session present").isEqualTo(1);
+            Publish resent = again.decodePublish(again.read());
+            assertThat(resent.text()).isEqualTo("ack me");
+            assertThat(again.lastFlags() & 0x08).as("DUP on redelivery").isEqualTo(0x08);
+            again.puback(resent.packetId());
+        }
+    }
+
+    @Test
+    void deliveryQosIsTheMinimumOfPublishAndSubscriptionQos() throws IOException {
+        String low = Ids.topic("qos-sub0");
+        String high = Ids.topic("qos-sub2");
+        try (RawMqttClient subscriber = raw(4); RawMqttClient publisher = raw(4)) {
+            subscriber.connect(Ids.client("qos-min"), true, null);
+            subscriber.subscribeAndAwait(1, low, 0, null);
+            subscriber.subscribeAndAwait(2, high, 2, null);
+            publisher.connect(Ids.client("qos-min-pub"), true, null);
+            publisher.publish(low, 2, 1, null, "downgraded");
+            assertThat(publisher.read().type()).isEqualTo(PUBREC);
+            publisher.pubrel(1);
+            assertThat(publisher.read().type()).isEqualTo(PUBCOMP);
+            publisher.publish(high, 1, 2, null, "kept at 1");
+            assertThat(publisher.read().type()).isEqualTo(RawMqttClient.PUBACK);
+
+            Publish first = subscriber.decodePublish(subscriber.read());
+            assertThat(first.topic()).isEqualTo(low);
+            assertThat(first.qos()).isZero();
+            Publish second = subscriber.decodePublish(subscriber.read());
+            assertThat(second.topic()).isEqualTo(high);
+            assertThat(second.qos()).as("never upgraded (mqtt.upgrade_qos = false)").isEqualTo(1);
+        }
+    }
+
     @Test
     void publishWithQos3IsMalformed() throws IOException {
         try (RawMqttClient client = raw(4)) {
