@@ -35,16 +35,28 @@ class PahoV3InteropTest {
     private static TestBroker broker;
     private final List<MqttClient> clients = new ArrayList<>();
 
+    /** One tcp publisher for the class: each Paho connect costs ~300 ms of client-side thread start-up. */
+    private static MqttClient sharedPublisher;
+
     @BeforeAll
-    static void startBroker() {
+    static void startBroker() throws MqttException {
         broker = TestBroker.start();
+        sharedPublisher = new MqttClient(broker.pahoUri(Type.TCP), Ids.client("v3pub"), new MemoryPersistence());
+        sharedPublisher.connect(options(true));
     }
 
     @AfterAll
-    static void stopBroker() {
+    static void stopBroker() throws MqttException {
+        if (sharedPublisher != null && sharedPublisher.isConnected()) {
+            sharedPublisher.disconnect(0);
+        }
         if (broker != null) {
             broker.close();
         }
+    }
+
+    private static MqttClient publisher() {
+        return sharedPublisher;
     }
 
     @AfterEach
@@ -94,7 +106,7 @@ class PahoV3InteropTest {
         subscriber.disconnect();
         broker.awaitOffline(id);
 
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
         for (int i = 1; i <= 3; i++) {
             publisher.publish(topic, payload("queued " + i), 1, false);
         }
@@ -119,7 +131,7 @@ class PahoV3InteropTest {
         Inbox inbox = new Inbox();
         MqttClient again = connect(Type.TCP, id, true, inbox);
         again.subscribe(marker, 1);
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
         publisher.publish(topic, payload("must not arrive"), 1, false);
         publisher.publish(marker, payload("marker"), 1, false);
 
@@ -130,7 +142,7 @@ class PahoV3InteropTest {
     @Test
     void retainedMessageIsSetDeliveredOnSubscribeAndDeletedByEmptyPayload() throws Exception {
         String topic = Ids.topic("retained");
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
         publisher.publish(topic, payload("kept"), 1, true);
 
         Inbox late = new Inbox();
@@ -158,7 +170,7 @@ class PahoV3InteropTest {
         Inbox inbox = new Inbox();
         MqttClient subscriber = connect(Type.TCP, Ids.client("v3sub"), true, inbox);
         subscriber.subscribe(topic, 1);
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
         publisher.publish(topic, payload("live"), 1, true);
         await().atMost(WAIT).until(() -> inbox.count(topic) == 1);
         assertThat(inbox.first(topic).message.isRetained()).isFalse();
@@ -201,7 +213,7 @@ class PahoV3InteropTest {
         polite.close();
         broker.awaitGone(id);
 
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
         publisher.publish(marker, payload("marker"), 1, false);
         await().atMost(WAIT).until(() -> inbox.count(marker) == 1);
         assertThat(inbox.count(willTopic)).isZero();
@@ -216,7 +228,7 @@ class PahoV3InteropTest {
         connect(Type.TCP, Ids.client("v3plus"), true, plus).subscribe(base + "/+/c", 1);
         connect(Type.TCP, Ids.client("v3hash"), true, hash).subscribe(base + "/#", 1);
         connect(Type.TCP, Ids.client("v3all"), true, everything).subscribe("#", 0);
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
 
         if (broker.isTrellis()) {
             broker.admin().publish("$SYS/" + base, payload("system"), 0, false);
@@ -245,7 +257,7 @@ class PahoV3InteropTest {
         Inbox second = new Inbox();
         connect(Type.TCP, Ids.client("v3member"), true, first).subscribe(filter, 1);
         connect(Type.TCP, Ids.client("v3member"), true, second).subscribe(filter, 1);
-        MqttClient publisher = connect(Type.TCP, Ids.client("v3pub"), true, null);
+        MqttClient publisher = publisher();
 
         int messages = 20;
         for (int i = 0; i < messages; i++) {

@@ -153,6 +153,35 @@ class RawMqtt5FeaturesTest {
     }
 
     @Test
+    void sessionIsGoneAfterItsExpiryInterval() throws IOException {
+        String id = Ids.client("expiring-session");
+        Properties oneSecond = Properties.none().u32(RawMqttClient.SESSION_EXPIRY, 1);
+        try (RawMqttClient client = raw()) {
+            client.connect(id, false, oneSecond);
+            client.subscribeAndAwait(1, Ids.topic("expiring"), 1, null);
+            client.send(new byte[] {(byte) 0xE0, 0});
+            client.awaitClosed();
+        }
+        long expired = System.nanoTime() + java.time.Duration.ofMillis(2100).toNanos();
+        // the clock has to pass the 1 s expiry: wait for the clock itself, not for the broker
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> System.nanoTime() > expired);
+        try (RawMqttClient client = raw()) {
+            Packet connack = client.connect(id, false, oneSecond);
+            assertThat(connack.body()[0] & 1).as("session present after the expiry").isZero();
+        }
+        try (RawMqttClient keeper = raw()) {
+            String kept = Ids.client("kept-session");
+            keeper.connect(kept, false, Properties.none().u32(RawMqttClient.SESSION_EXPIRY, 300));
+            keeper.send(new byte[] {(byte) 0xE0, 0});
+            keeper.awaitClosed();
+            try (RawMqttClient again = raw()) {
+                assertThat(again.connect(kept, false, null).body()[0] & 1).as("session present").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void emptyClientIdGetsAnAssignedClientIdentifier() throws IOException {
         try (RawMqttClient client = raw()) {
             Packet connack = client.connect("", true, null);

@@ -26,7 +26,7 @@ final class RawMqttClient implements AutoCloseable {
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
     static final int CONNECT = 1, CONNACK = 2, PUBLISH = 3, PUBACK = 4, PUBREC = 5, PUBREL = 6, PUBCOMP = 7,
-            SUBSCRIBE = 8, SUBACK = 9, DISCONNECT = 14;
+            SUBSCRIBE = 8, SUBACK = 9, UNSUBACK = 11, PINGREQ = 12, PINGRESP = 13, DISCONNECT = 14;
 
     // MQTT 5 property identifiers used by the tests
     static final int PAYLOAD_FORMAT = 0x01, MESSAGE_EXPIRY = 0x02, SUBSCRIPTION_ID = 0x0B, SESSION_EXPIRY = 0x11,
@@ -90,12 +90,39 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     byte[] connectPacket(String clientId, boolean cleanStart, int keepaliveSeconds, Properties properties) {
+        return connectPacket(version, clientId, cleanStart, keepaliveSeconds, properties);
+    }
+
+    static byte[] connectPacket(int version, String clientId, boolean cleanStart, int keepaliveSeconds,
+                                Properties properties) {
         Bytes body = new Bytes().string("MQTT").u8(version).u8(cleanStart ? 0x02 : 0x00).u16(keepaliveSeconds);
         if (version == 5) {
             body.raw(properties == null ? Properties.none().encode() : properties.encode());
         }
         body.string(clientId);
         return packet(CONNECT << 4, body);
+    }
+
+    /** CONNECT with a will (QoS 1, not retained) and the given keepalive. */
+    byte[] connectPacketWithWill(String clientId, int keepaliveSeconds, String willTopic, String willPayload) {
+        Bytes body = new Bytes().string("MQTT").u8(version).u8(0x02 | 0x04 | 1 << 3).u16(keepaliveSeconds);
+        if (version == 5) {
+            body.raw(Properties.none().encode());
+        }
+        body.string(clientId);
+        if (version == 5) {
+            body.raw(Properties.none().encode()); // will properties
+        }
+        body.string(willTopic).string(willPayload);
+        return packet(CONNECT << 4, body);
+    }
+
+    void unsubscribe(int packetId, String filter) throws IOException {
+        Bytes body = new Bytes().u16(packetId);
+        if (version == 5) {
+            body.raw(Properties.none().encode());
+        }
+        send(packet(10 << 4 | 0x02, body.string(filter)));
     }
 
     void subscribe(int packetId, String filter, int options, Properties properties) throws IOException {
@@ -137,6 +164,18 @@ final class RawMqttClient implements AutoCloseable {
     void publish(String topic, int qos, int packetId, Properties properties, String payload) throws IOException {
         send(publishPacket(topic.getBytes(StandardCharsets.UTF_8), qos, false, packetId, properties,
                 payload.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    void pubrel(int packetId) throws IOException {
+        send(packet(PUBREL << 4 | 0x02, new Bytes().u16(packetId)));
+    }
+
+    void pubrec(int packetId) throws IOException {
+        send(packet(PUBREC << 4, new Bytes().u16(packetId)));
+    }
+
+    void pubcomp(int packetId) throws IOException {
+        send(packet(PUBCOMP << 4, new Bytes().u16(packetId)));
     }
 
     void puback(int packetId) throws IOException {
