@@ -46,7 +46,12 @@ public final class Broker {
 
     // ------------------------------------------------------------------ routing
 
-    /** Any thread: routes a message to every matching subscription; returns the number of receivers. */
+    /**
+     * Any thread: routes a message to every matching subscription; returns the number of receivers.
+     * Overlapping subscriptions of one client each get their own copy, with their own QoS and
+     * subscription identifier (MQTT 5 section 3.3.4 allows this; EMQX does the same), rather than
+     * one copy at the highest QoS.
+     */
     public int publish(Message message) {
         metrics.messagesReceived.increment();
         metrics.qosReceived[message.qos()].increment();

@@ -67,8 +67,21 @@ public final class Session {
     private volatile long sendMsg;
 
     /** What the admin API shows of the last connection. */
-    public record ClientSnapshot(String username, String ipAddress, int port, String listener, String protoName,
+    /** Kept small per connection: the peer address is the channel's own object, strings made on demand. */
+    public record ClientSnapshot(String username, java.net.SocketAddress peer, String listener,
                                  int protoVer, int keepalive, boolean cleanStart, long connectedAt) {
+        String ipAddress() {
+            return peer instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                    ? a.getAddress().getHostAddress() : "";
+        }
+
+        int port() {
+            return peer instanceof java.net.InetSocketAddress a ? a.getPort() : 0;
+        }
+
+        String protoName() {
+            return protoVer == 3 ? "MQIsdp" : "MQTT";
+        }
     }
 
     private static final class InFlight {
@@ -543,7 +556,7 @@ public final class Session {
             // a concurrent resize; the snapshot shows 0
         }
         if (s == null) {
-            s = new ClientSnapshot(null, "", 0, "", "MQTT", 5, 0, false, 0);
+            s = new ClientSnapshot(null, null, "", 5, 0, false, 0);
         }
         return new ClientInfo(clientId, s.username(), s.ipAddress(), s.port(), s.listener(), connected,
                 s.protoName(), s.protoVer(), s.keepalive(), s.cleanStart(), expirySeconds, s.connectedAt(),

@@ -45,8 +45,6 @@ import io.trellis.mqtt.topic.InvalidTopicException;
 import io.trellis.mqtt.topic.TopicFilter;
 import io.trellis.mqtt.topic.Topics;
 import io.trellis.mqtt.transport.ChannelHandlerNames;
-import io.trellis.mqtt.transport.ListenerSpec;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -96,7 +94,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final Broker broker;
     private final BrokerSettings settings;
     private final BrokerMetrics metrics;
-    private final ListenerSpec listener;
+    private final String listenerId;
     private Channel channel;
     private State state = State.AWAIT_CONNECT;
     private int version = 4;
@@ -108,11 +106,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private HashMap<Integer, String> topicAliases;
     private ArrayDeque<MqttMessage> pending;
 
-    public MqttConnection(Broker broker, ListenerSpec listener) {
+    /** @param listenerId the listener's id ("tcp:default"), one shared string per listener */
+    public MqttConnection(Broker broker, String listenerId) {
         this.broker = broker;
         this.settings = broker.settings();
         this.metrics = broker.metrics();
-        this.listener = listener;
+        this.listenerId = listenerId;
     }
 
     @Override
@@ -249,8 +248,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             if (!settings.sharedSubscription()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
         }
         Session s = claim.session();
-        Session.ClientSnapshot snapshot = new Session.ClientSnapshot(payload.userName(), remoteHost(), remotePort(),
-                listener.id(), version == 3 ? "MQIsdp" : "MQTT", version, keepalive, cleanStart, System.currentTimeMillis());
+        Session.ClientSnapshot snapshot = new Session.ClientSnapshot(payload.userName(), channel.remoteAddress(),
+                listenerId, version, keepalive, cleanStart, System.currentTimeMillis());
         int window = receiveMaximum;
         int maxPacket = clientMaxPacket;
         long exp = expiry;
@@ -731,11 +730,4 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         return String.valueOf(a);
     }
 
-    private String remoteHost() {
-        return channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";
-    }
-
-    private int remotePort() {
-        return channel.remoteAddress() instanceof InetSocketAddress a ? a.getPort() : 0;
-    }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 public final class MqttPipeline implements MqttStages {
     private final Broker broker;
     private final TrafficCounter counter;
+    private final java.util.Map<ListenerSpec, String> listenerIds = new java.util.concurrent.ConcurrentHashMap<>();
 
     public MqttPipeline(Broker broker) {
         this.broker = broker;
@@ -37,6 +38,7 @@ public final class MqttPipeline implements MqttStages {
         p.addLast(ChannelHandlerNames.MQTT_ENCODER, MqttEncoder.INSTANCE);
         p.addLast(ChannelHandlerNames.IDLE, new IdleStateHandler(
                 broker.settings().idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addLast(ChannelHandlerNames.MQTT_CONNECTION, new MqttConnection(broker, listener));
+        p.addLast(ChannelHandlerNames.MQTT_CONNECTION, new MqttConnection(broker,
+                listenerIds.computeIfAbsent(listener, ListenerSpec::id)));
     }
 }

@@ -60,7 +60,7 @@ public final class SubscriptionTree<V> {
     public void match(String topic, Consumer<? super V> sink) {
         Set<V> values = exact.get(topic);
         if (values != null) values.forEach(sink);
-        if (root.children.isEmpty()) return;
+        if (!root.hasChildren()) return;
         String[] levels = split(topic);
         boolean dollar = !topic.isEmpty() && topic.charAt(0) == '$';
         matchTrie(root, levels, 0, dollar, sink);
@@ -82,21 +82,23 @@ public final class SubscriptionTree<V> {
     private static <V> void matchTrie(Node<V> node, String[] levels, int i, boolean dollar, Consumer<? super V> sink) {
         // Per MQTT 4.7.2, wildcards in the first level of a filter do not match '$' topics.
         boolean wildcardsAllowed = i > 0 || !dollar;
-        if (wildcardsAllowed) {
-            Node<V> hash = node.children.get("#");
+        ConcurrentHashMap<String, Node<V>> children = node.children; // null for a leaf
+        if (children != null && wildcardsAllowed) {
+            Node<V> hash = children.get("#");
             if (hash != null) hash.values.forEach(sink); // '#' also matches the parent level
         }
         if (i == levels.length) {
             node.values.forEach(sink);
             return;
         }
+        if (children == null) return;
         if (wildcardsAllowed) {
-            Node<V> plus = node.children.get("+");
+            Node<V> plus = children.get("+");
             if (plus != null) matchTrie(plus, levels, i + 1, dollar, sink);
         }
         String level = levels[i];
         if (isWildcard(level)) return; // not a valid topic level; never take a wildcard branch twice
-        Node<V> child = node.children.get(level);
+        Node<V> child = children.get(level);
         if (child != null) matchTrie(child, levels, i + 1, dollar, sink);
     }
 
@@ -106,16 +108,11 @@ public final class SubscriptionTree<V> {
         while (true) {
             Node<V> node = root;
             for (String level : levels) {
-                Node<V> child = node.children.get(level);
+                Node<V> child = node.child(level);
                 if (child == null || child.dead) {
                     synchronized (node) {
                         if (node.dead) continue retry;
-                        child = node.children.get(level);
-                        if (child == null) {
-                            String path = node == root ? level : node.filter + '/' + level;
-                            child = new Node<>(node, level, path);
-                            node.children.put(level, child);
-                        }
+                        child = node.addChildIfAbsent(level, node == root);
                     }
                 }
                 node = child;
@@ -134,7 +131,7 @@ public final class SubscriptionTree<V> {
         while (start <= len) {
             int end = filter.indexOf('/', start);
             if (end < 0) end = len;
-            node = node.children.get(filter.substring(start, end));
+            node = node.child(filter.substring(start, end));
             if (node == null) return false;
             start = end + 1;
         }
@@ -153,7 +150,7 @@ public final class SubscriptionTree<V> {
             Node<V> parent = node.parent;
             synchronized (parent) {
                 synchronized (node) {
-                    if (node.dead || !node.values.isEmpty() || !node.children.isEmpty()) return;
+                    if (node.dead || !node.values.isEmpty() || node.hasChildren()) return;
                     node.dead = true;
                     parent.children.remove(node.level, node);
                 }
@@ -163,6 +160,7 @@ public final class SubscriptionTree<V> {
     }
 
     private static void collectFilters(Node<?> node, Set<String> out) {
+        if (!node.hasChildren()) return;
         for (Node<?> child : node.children.values()) {
             if (!child.values.isEmpty()) out.add(child.filter);
             collectFilters(child, out);
@@ -199,7 +197,8 @@ public final class SubscriptionTree<V> {
         final String level;
         /** The filter this node stands for, kept so {@link #filters()} needs no path building. */
         final String filter;
-        final ConcurrentHashMap<String, Node<V>> children = new ConcurrentHashMap<>(4);
+        /** Created on the first child, under this node's lock: most nodes are leaves. */
+        volatile ConcurrentHashMap<String, Node<V>> children;
         final Set<V> values = ConcurrentHashMap.newKeySet(2);
         /** Set under the parent's and this node's lock once unlinked; never reset. */
         volatile boolean dead;
@@ -208,6 +207,31 @@ public final class SubscriptionTree<V> {
             this.parent = parent;
             this.level = level;
             this.filter = filter;
+        }
+
+        Node<V> child(String level) {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            return map == null ? null : map.get(level);
+        }
+
+        boolean hasChildren() {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            return map != null && !map.isEmpty();
+        }
+
+        /** Caller holds this node's lock and has checked it is not dead. */
+        Node<V> addChildIfAbsent(String level, boolean isRoot) {
+            ConcurrentHashMap<String, Node<V>> map = children;
+            if (map == null) {
+                map = new ConcurrentHashMap<>(4);
+                children = map;
+            }
+            Node<V> child = map.get(level);
+            if (child == null) {
+                child = new Node<>(this, level, isRoot ? level : filter + '/' + level);
+                map.put(level, child);
+            }
+            return child;
         }
     }
 

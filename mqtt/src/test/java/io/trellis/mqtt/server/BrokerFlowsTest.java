@@ -100,6 +100,18 @@ class BrokerFlowsTest {
     }
 
     @Test
+    void mqtt5SessionEndsWhenItsExpiryIntervalPasses() {
+        Mqtt5BlockingClient c = MqttClient.builder().identifier("flows-expiry").serverHost("127.0.0.1")
+                .serverPort(broker.tcpPort()).useMqttVersion5().buildBlocking();
+        c.connectWith().cleanStart(true).sessionExpiryInterval(1).send();
+        c.subscribeWith().topicFilter("flows/expiry").send();
+        c.disconnect();
+        assertThat(broker.admin().client("flows-expiry")).isPresent();
+        await().atMost(WAIT).until(() -> broker.admin().client("flows-expiry").isEmpty());
+        assertThat(broker.admin().topics()).doesNotContain("flows/expiry");
+    }
+
+    @Test
     void secondConnectionWithSameIdTakesOverWithReason0x8E() {
         AtomicReference<Throwable> lost = new AtomicReference<>();
         Mqtt5BlockingClient first = MqttClient.builder().identifier("flows-takeover").serverHost("127.0.0.1")
