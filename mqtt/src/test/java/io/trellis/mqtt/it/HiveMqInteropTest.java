@@ -110,6 +110,50 @@ class HiveMqInteropTest {
         }
     }
 
+    /** Big enough for WebSocket fragmentation and several TLS records, below the 1 MB packet limit. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transports")
+    void largeMessageArrivesIntact(Type transport) throws Exception {
+        String topic = Ids.topic("hivelarge");
+        byte[] payload = new byte[700 * 1024];
+        new java.util.Random(42).nextBytes(payload);
+        Mqtt5BlockingClient subscriber = v5(transport, Ids.client("hivelargesub"));
+        subscriber.connect();
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = subscriber.publishes(MqttGlobalPublishFilter.ALL)) {
+            subscriber.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+            Mqtt5BlockingClient publisher = v5(transport, Ids.client("hivelargepub"));
+            publisher.connect();
+            publisher.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send();
+            Optional<Mqtt5Publish> got = publishes.receive(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(got).isPresent();
+            assertThat(got.get().getPayloadAsBytes()).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void sharedSubscriptionMemberThatLeavesGetsNoMoreAndTheOthersGetEverything() throws Exception {
+        String topic = Ids.topic("hive5shared");
+        String filter = "$share/" + Ids.client("g") + "/" + topic;
+        List<String> stayed = new CopyOnWriteArrayList<>();
+        Mqtt5AsyncClient staying = v5(Type.TCP, Ids.client("hive5stay")).toAsync();
+        staying.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        staying.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(publish -> stayed.add(text(publish.getPayloadAsBytes())))
+                .send().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Mqtt5BlockingClient leaving = v5(Type.TCP, Ids.client("hive5leave"));
+        leaving.connect();
+        leaving.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+        leaving.unsubscribeWith().topicFilter(filter).send();
+
+        Mqtt5BlockingClient publisher = v5(Type.TCP, Ids.client("hive5sharedpub"));
+        publisher.connect();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("s" + i)).send();
+        }
+        await().atMost(WAIT).until(() -> stayed.size() >= 20);
+        assertThat(stayed).hasSize(20).doesNotHaveDuplicates();
+    }
+
     static Stream<Type> transports() {
         return Stream.of(Type.values());
     }

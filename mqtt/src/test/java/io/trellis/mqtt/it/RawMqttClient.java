@@ -36,6 +36,7 @@ final class RawMqttClient implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     final int version;
+    private int lastFlags;
 
     /** One packet as read: type, the low four bits of the first byte, and the variable part. */
     record Packet(int type, int flags, byte[] body) {
@@ -203,7 +204,13 @@ final class RawMqttClient implements AutoCloseable {
         } while ((digit & 0x80) != 0);
         byte[] body = new byte[length];
         in.readFully(body);
+        lastFlags = first & 0x0F;
         return new Packet(first >> 4, first & 0x0F, body);
+    }
+
+    /** Fixed-header flags of the last packet read (DUP is 0x08 on a PUBLISH). */
+    int lastFlags() {
+        return lastFlags;
     }
 
     /** The next packet whose type is not skipped. */

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class RawProtocolEdgeCasesTest {
     private static final int MAX_CLIENT_ID_LEN = 64;
     private static final int MAX_MQUEUE_LEN = 10;
+    private static final int MAX_INFLIGHT = 5;
     private static TestBroker broker;
 
     @BeforeAll
@@ -34,7 +35,8 @@ class RawProtocolEdgeCasesTest {
         broker = TestBroker.start(Settings.defaultsWith(Map.of(
                 "idleTimeout", Duration.ofSeconds(1),
                 "maxClientIdLen", MAX_CLIENT_ID_LEN,
-                "maxMqueueLen", MAX_MQUEUE_LEN)));
+                "maxMqueueLen", MAX_MQUEUE_LEN,
+                "maxInflight", MAX_INFLIGHT)));
     }
 
     @AfterAll
@@ -104,6 +106,85 @@ class RawProtocolEdgeCasesTest {
                 }
             }
             assertThat(received).containsExactly("once", "after");
+        }
+    }
+
+    /** MQTT-4.4.0-1: unacknowledged PUBLISH packets are resent, with DUP, when the session resumes. */
+    @Test
+    void unacknowledgedQos1MessageIsResentWithDupAfterReconnect() throws IOException {
+        String topic = Ids.topic("redeliver");
+        String id = Ids.client("redeliver");
+        try (RawMqttClient subscriber = raw(4); RawMqttClient publisher = raw(4)) {
+            subscriber.connect(id, false, null);
+            subscriber.subscribeAndAwait(1, topic, 1, null);
+            publisher.connect(Ids.client("redeliver-pub"), true, null);
+            publisher.publish(topic, 1, 1, null, "ack me");
+            Publish first = subscriber.decodePublish(subscriber.read());
+            assertThat(first.text()).isEqualTo("ack me");
+            assertThat(subscriber.lastFlags() & 0x08).as("DUP on first delivery").isZero();
+        } // closed without PUBACK
+        broker.awaitOffline(id);
+        try (RawMqttClient again = raw(4)) {
+            Packet connack = again.connect(id, false, null);
+            assertThat(connack.body()[0] & 1).as("session present").isEqualTo(1);
+            Publish resent = again.decodePublish(again.read());
+            assertThat(resent.text()).isEqualTo("ack me");
+            assertThat(again.lastFlags() & 0x08).as("DUP on redelivery").isEqualTo(0x08);
+            again.puback(resent.packetId());
+        }
+    }
+
+    /**
+     * mqtt.max_inflight bounds unacknowledged QoS 1 deliveries to a 3.1.1 client (which has no
+     * Receive Maximum); QoS 0 is outside that window, so a QoS 0 marker overtakes the held messages.
+     */
+    @Test
+    void qos1DeliveriesToAClientThatDoesNotAckStopAtMaxInflight() throws IOException {
+        String base = Ids.topic("inflight");
+        try (RawMqttClient subscriber = raw(4); RawMqttClient publisher = raw(4)) {
+            subscriber.connect(Ids.client("inflight-sub"), true, null);
+            subscriber.subscribeAndAwait(1, base + "/#", 1, null);
+            publisher.connect(Ids.client("inflight-pub"), true, null);
+            for (int i = 1; i <= MAX_INFLIGHT + 3; i++) {
+                publisher.publish(base + "/q1", 1, i, null, "m" + i);
+                assertThat(publisher.read().type()).isEqualTo(RawMqttClient.PUBACK);
+            }
+            publisher.publish(base + "/marker", 0, 0, null, "marker");
+
+            List<Publish> beforeMarker = new ArrayList<>();
+            Publish next;
+            while (!(next = subscriber.decodePublish(subscriber.read())).topic().endsWith("/marker")) {
+                beforeMarker.add(next);
+            }
+            assertThat(beforeMarker).as("unacknowledged QoS 1 deliveries").hasSize(MAX_INFLIGHT);
+            subscriber.puback(beforeMarker.get(0).packetId());
+            assertThat(subscriber.decodePublish(subscriber.read()).text()).as("the window moves on after a PUBACK")
+                    .isEqualTo("m" + (MAX_INFLIGHT + 1));
+        }
+    }
+
+    @Test
+    void deliveryQosIsTheMinimumOfPublishAndSubscriptionQos() throws IOException {
+        String low = Ids.topic("qos-sub0");
+        String high = Ids.topic("qos-sub2");
+        try (RawMqttClient subscriber = raw(4); RawMqttClient publisher = raw(4)) {
+            subscriber.connect(Ids.client("qos-min"), true, null);
+            subscriber.subscribeAndAwait(1, low, 0, null);
+            subscriber.subscribeAndAwait(2, high, 2, null);
+            publisher.connect(Ids.client("qos-min-pub"), true, null);
+            publisher.publish(low, 2, 1, null, "downgraded");
+            assertThat(publisher.read().type()).isEqualTo(PUBREC);
+            publisher.pubrel(1);
+            assertThat(publisher.read().type()).isEqualTo(PUBCOMP);
+            publisher.publish(high, 1, 2, null, "kept at 1");
+            assertThat(publisher.read().type()).isEqualTo(RawMqttClient.PUBACK);
+
+            Publish first = subscriber.decodePublish(subscriber.read());
+            assertThat(first.topic()).isEqualTo(low);
+            assertThat(first.qos()).isZero();
+            Publish second = subscriber.decodePublish(subscriber.read());
+            assertThat(second.topic()).isEqualTo(high);
+            assertThat(second.qos()).as("never upgraded (mqtt.upgrade_qos = false)").isEqualTo(1);
         }
     }
 
