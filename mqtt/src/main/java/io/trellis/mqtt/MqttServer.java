@@ -117,9 +117,16 @@ public final class MqttServer implements AutoCloseable {
         closed = true;
         for (Channel ch : serverChannels) ch.close().awaitUninterruptibly();
         serverChannels.clear();
+        List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
         for (Session s : broker.sessions()) {
             Object owner = s.owner();
-            if (owner instanceof SessionOwner o) o.shutdown();
+            if (owner instanceof SessionOwner o) closing.add(o.shutdown());
+        }
+        // Let the DISCONNECTs (0x8B) reach the clients before the event loops stop; bounded.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (io.netty.util.concurrent.Future<?> f : closing) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) break;
         }
         if (acceptGroup != null) acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         if (ioGroup != null) ioGroup.shutdownGracefully(0, 3, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

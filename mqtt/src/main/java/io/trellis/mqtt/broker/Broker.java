@@ -26,7 +26,7 @@ public final class Broker {
     private final ConcurrentHashMap<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object registryLock = new Object();
-    private final LongCounterMax subscriptionsCount = new LongCounterMax();
+    private final BrokerMetrics.Gauge subscriptionsCount = new BrokerMetrics.Gauge();
 
     public Broker(BrokerSettings settings) {
         this.settings = settings;
@@ -245,26 +245,5 @@ public final class Broker {
 
     long subscriptionsMax() {
         return subscriptionsCount.max();
-    }
-
-    /** A gauge of subscriptions with its maximum. */
-    private static final class LongCounterMax {
-        private final BrokerMetrics.Gauge gauge = new BrokerMetrics.Gauge();
-
-        void increment() {
-            gauge.increment();
-        }
-
-        void decrement() {
-            gauge.decrement();
-        }
-
-        long value() {
-            return gauge.value();
-        }
-
-        long max() {
-            return gauge.max();
-        }
     }
 }

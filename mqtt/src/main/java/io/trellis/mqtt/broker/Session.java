@@ -16,7 +16,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -561,13 +560,5 @@ public final class Session {
         return new ClientInfo(clientId, s.username(), s.ipAddress(), s.port(), s.listener(), connected,
                 s.protoName(), s.protoVer(), s.keepalive(), s.cleanStart(), expirySeconds, s.connectedAt(),
                 disconnectedAt, subscriptions.size(), inflightCnt, queueLen, mqueueDropped, recvMsg, sendMsg);
-    }
-
-    int inflightForTest() {
-        return inflight == null ? 0 : inflight.size();
-    }
-
-    Iterator<Subscription> subscriptionIterator() {
-        return subscriptions.values().iterator();
     }
 }

@@ -8,6 +8,6 @@ public interface SessionOwner {
     /** Any thread: disconnect with MQTT 5 reason 0x98 (administrative action); the session is gone. */
     void kick();
 
-    /** Any thread: disconnect with MQTT 5 reason 0x8B (server shutting down). */
-    void shutdown();
+    /** Any thread: disconnect with MQTT 5 reason 0x8B (server shutting down); completes when closed. */
+    io.netty.util.concurrent.Future<?> shutdown();
 }

@@ -633,8 +633,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
-    public void shutdown() {
+    public io.netty.util.concurrent.Future<?> shutdown() {
         onLoop(() -> disconnectNow(RC_SERVER_SHUTTING_DOWN));
+        return channel.closeFuture();
     }
 
     /** Sends the v5 DISCONNECT, then detaches the session at once (not later in channelInactive). */

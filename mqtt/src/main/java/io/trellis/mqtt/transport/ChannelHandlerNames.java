@@ -10,6 +10,7 @@ public final class ChannelHandlerNames {
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";
     public static final String WS_PROTOCOL = "wsProtocol";
+    public static final String HTTP_NOT_FOUND = "httpNotFound";
     public static final String WS_FRAME_CODEC = "wsFrameCodec";
     public static final String FLUSH_CONSOLIDATION = "flushConsolidation";
     public static final String TRAFFIC_COUNTER = "trafficCounter";

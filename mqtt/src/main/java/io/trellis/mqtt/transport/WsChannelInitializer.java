@@ -33,6 +33,7 @@ class WsChannelInitializer extends MqttChannelInitializer {
         pipeline.addLast(ChannelHandlerNames.HTTP_CODEC, new HttpServerCodec());
         pipeline.addLast(ChannelHandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_UPGRADE_REQUEST));
         pipeline.addLast(ChannelHandlerNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(config));
+        pipeline.addLast(ChannelHandlerNames.HTTP_NOT_FOUND, HttpNotFound.INSTANCE);
         pipeline.addLast(ChannelHandlerNames.WS_FRAME_CODEC, WebSocketFrameCodec.INSTANCE);
     }
 }

@@ -268,6 +268,33 @@ class BrokerFlowsTest {
     }
 
     @Test
+    void closeDisconnectsMqtt5ClientsWithServerShuttingDown() {
+        try (EmbeddedBroker own = EmbeddedBroker.start()) {
+            AtomicReference<Throwable> lost = new AtomicReference<>();
+            Mqtt5BlockingClient c = MqttClient.builder().identifier("flows-shutdown").serverHost("127.0.0.1")
+                    .serverPort(own.tcpPort()).useMqttVersion5()
+                    .addDisconnectedListener(ctx -> lost.compareAndSet(null, ctx.getCause())).buildBlocking();
+            c.connect();
+            own.close();
+            await().atMost(WAIT).until(() -> lost.get() != null);
+            assertThat(((Mqtt5DisconnectException) lost.get()).getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5DisconnectReasonCode.SERVER_SHUTTING_DOWN);
+        }
+    }
+
+    @Test
+    void keepaliveTimesOutASilentClientAfterOneAndAHalfIntervals() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", broker.tcpPort())) {
+            // MQTT 3.1.1 CONNECT, clean session, keepalive 1 s, client id "ka"
+            s.getOutputStream().write(new byte[] {0x10, 14, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 1, 0, 2, 'k', 'a'});
+            s.setSoTimeout((int) WAIT.toMillis());
+            InputStream in = s.getInputStream();
+            assertThat(in.readNBytes(4)).containsExactly(0x20, 2, 0, 0); // CONNACK accepted
+            assertThat(in.read()).as("closed after 1.5 s of silence").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void startNamesTheListenerAndAddressWhenBindFails() throws Exception {
         List<ListenerSpec> taken = new ArrayList<>();
         taken.add(new ListenerSpec(ListenerSpec.Type.TCP, "busy", new InetSocketAddress("127.0.0.1", broker.tcpPort()),
