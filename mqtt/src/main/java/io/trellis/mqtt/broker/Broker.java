@@ -64,7 +64,12 @@ public final class Broker {
             }
         }
         int[] receivers = {0};
-        tree.match(message.topic(), route -> receivers[0] += route.deliver(message));
+        DeliveryBatch batch = DeliveryBatch.begin();
+        try {
+            tree.match(message.topic(), route -> receivers[0] += route.deliver(message));
+        } finally {
+            batch.end(message);
+        }
         if (receivers[0] == 0) {
             metrics.messagesDroppedNoSubscribers.increment();
             metrics.messagesDropped.increment();
