@@ -1,0 +1,45 @@
+package io.trellis.server.cli;
+
+import io.trellis.config.ConfigException;
+import io.trellis.config.TrellisConfig;
+import io.trellis.server.node.NodeSettings;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code trellis check-config}: validates the file and the TRELLIS_* overrides as start would. */
+@Command(name = "check-config", description = "Validate the config; print each problem, exit 1 if any.")
+final class CheckConfigCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--print", description = "Also print every key's effective value (secrets as ******).")
+    boolean print;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        var env = System.getenv();
+        var file = config.resolve(env);
+        TrellisConfig loaded;
+        try {
+            loaded = TrellisConfig.load(file, env);
+            NodeSettings.from(loaded);
+        } catch (ConfigException e) {
+            throw new CliException(String.join("\n", e.problems()));
+        }
+        if (print) {
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(loaded.describe()).entrySet()) {
+                spec.commandLine().getOut().println(e.getKey() + " = " + e.getValue());
+            }
+        }
+        spec.commandLine().getOut().println("config OK: " + file);
+        return ExitCodes.OK;
+    }
+}
