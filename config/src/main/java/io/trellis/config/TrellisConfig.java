@@ -1,46 +1,101 @@
 package io.trellis.config;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A loaded, validated configuration: the HOCON file over the schema's defaults, with
- * {@code TRELLIS_*} environment overrides on top (double underscore = nesting). CONTRACT:
- * public signatures fixed.
+ * {@code TRELLIS_*} environment overrides on top (double underscore = nesting, see
+ * {@link EnvOverrides}). Immutable. CONTRACT: public signatures fixed.
  */
 public final class TrellisConfig {
+    private final Path file;
+    private final Map<String, Object> values;
+    private final Map<String, Set<String>> names;
+
+    TrellisConfig(Path file, Map<String, Object> values, Map<String, Set<String>> names) {
+        this.file = file;
+        this.values = values;
+        this.names = names;
+    }
 
     /**
      * Loads and validates. Every problem (unknown key, bad value, bad unit) is collected and
      * thrown together, each naming the key and the file or variable.
      */
     public static TrellisConfig load(Path file, Map<String, String> env) throws ConfigException {
-        throw new UnsupportedOperationException("not yet built");
+        return ConfigLoader.load(file, env);
+    }
+
+    /**
+     * Loads from HOCON text instead of a file (tests, embedded nodes); problems name
+     * {@code originName} where they would name the file. {@link #file()} is then null.
+     */
+    public static TrellisConfig parse(String hocon, String originName, Map<String, String> env) throws ConfigException {
+        return ConfigLoader.parse(hocon, originName, env);
+    }
+
+    /** Every key at its default (plus the default listener instances). */
+    public static TrellisConfig defaults() {
+        try {
+            return parse("", "defaults", Map.of());
+        } catch (ConfigException e) {
+            throw new IllegalStateException("the schema's own defaults do not load: " + e.getMessage(), e);
+        }
     }
 
     /** The file it was loaded from. */
     public Path file() {
-        throw new UnsupportedOperationException("not yet built");
+        return file;
     }
 
     /** The value of a key without {@code {name}} segments. */
+    @SuppressWarnings("unchecked")
     public <T> T get(ConfigKey<T> key) {
-        throw new UnsupportedOperationException("not yet built");
+        if (key.path().contains(KeyDef.NAME_SEGMENT)) {
+            throw new IllegalArgumentException(key.path() + " belongs to a named instance: use get(key, name)");
+        }
+        return (T) lookup(key.path());
     }
 
     /** The value of a key with a {@code {name}} segment, e.g. get(Keys.TCP_BIND, "default"). */
+    @SuppressWarnings("unchecked")
     public <T> T get(ConfigKey<T> key, String name) {
-        throw new UnsupportedOperationException("not yet built");
+        if (!(key instanceof KeyDef<?> def) || def.instancePrefix() == null) {
+            throw new IllegalArgumentException(key.path() + " has no {name} segment: use get(key)");
+        }
+        if (!names(def.instancePrefix()).contains(name)) {
+            throw new IllegalArgumentException("no instance '" + name + "' under " + def.instancePrefix()
+                    + " (instances: " + names(def.instancePrefix()) + ")");
+        }
+        return (T) lookup(def.concretePath(name));
     }
 
-    /** The instance names under a prefix, e.g. names("listeners.tcp") = {"default"}. */
+    private Object lookup(String path) {
+        if (!values.containsKey(path)) {
+            throw new IllegalArgumentException(path + " is not a key of Keys");
+        }
+        return values.get(path);
+    }
+
+    /** The instance names under a prefix, e.g. names("listeners.tcp") = {"default"}; default first. */
     public Set<String> names(String prefix) {
-        throw new UnsupportedOperationException("not yet built");
+        return names.getOrDefault(prefix, Set.of());
     }
 
     /** Every key's effective value as text, secrets shown as ******, for {@code check-config --print}. */
     public Map<String, String> describe() {
-        throw new UnsupportedOperationException("not yet built");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (KeyDef<?> key : Keys.all()) {
+            String prefix = key.instancePrefix();
+            for (String name : prefix == null ? Set.of("") : names(prefix)) {
+                String path = key.concretePath(name);
+                Object value = values.get(path);
+                out.put(path, value == null ? "(not set)" : key.formatAny(value));
+            }
+        }
+        return out;
     }
 }

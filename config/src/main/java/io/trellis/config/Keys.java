@@ -1,0 +1,272 @@
+package io.trellis.config;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every configuration key of a single node, defined once: path, type, default, checks, doc,
+ * secrecy. The reference (docs/config-reference.md), the example etc/trellis.conf, loading and
+ * environment overrides all follow from this list. Keys with a {@code {name}} segment belong to
+ * named instances (listeners.tcp.default, listeners.tcp.internal, ...).
+ *
+ * <p>"infinity" where accepted: durations -> {@link #INFINITY}; counts -> {@link #UNLIMITED};
+ * sizes -> {@link #UNLIMITED_BYTES}.
+ */
+public final class Keys {
+    private static final List<KeyDef<?>> ALL = new ArrayList<>();
+
+    /** "infinity" for durations: no limit. Equal to BrokerSettings.INFINITY. */
+    public static final Duration INFINITY = Duration.ofSeconds(Long.MAX_VALUE);
+    /** "infinity" for counts (connections, queue lengths). */
+    public static final int UNLIMITED = Integer.MAX_VALUE;
+    /** "infinity" for byte sizes. */
+    public static final long UNLIMITED_BYTES = Long.MAX_VALUE;
+    /** The largest MQTT packet the protocol can express (variable byte integer), 256MB - 1. */
+    public static final long MQTT_PACKET_LIMIT = 268_435_455L;
+
+    /** The instance every listener type has, with the EMQX default port. */
+    public static final String DEFAULT_INSTANCE = "default";
+
+    private static final List<String> LOG_LEVELS =
+            List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", "none");
+
+    // ---- node -------------------------------------------------------------------------------
+
+    public static final KeyDef<String> NODE_NAME = string("node.name", "[A-Za-z0-9_-]+@[^\\s@]+", "name@host, e.g. trellis@10.0.0.1")
+            .byDefault("trellis@127.0.0.1").doc("This node's name, name@host. Peers reach it by host; the trailing digits of name give its cluster port offset.");
+    public static final KeyDef<Path> NODE_DATA_DIR = path("node.data_dir")
+            .byDefault("data").doc("Directory for the node's persistent state; a relative path is relative to the install directory (the working directory).");
+    public static final KeyDef<Secret> NODE_COOKIE = secret("node.cookie")
+            .check(s -> !s.isEmpty(), "the cookie is empty", "write a long random string")
+            .check(s -> s.reveal().getBytes(StandardCharsets.UTF_8).length <= 255, "the cookie is longer than 255 bytes", "write a shorter random string")
+            .check(s -> !s.reveal().matches("(?s).*['\"\\\\\\s].*"), "the cookie contains a quote, a backslash or whitespace", "use letters, digits and punctuation other than quotes and backslashes")
+            .doc("Shared secret that authenticates cluster peers; every node of a cluster needs the same one, and clustering needs it set. file:///path reads it from a file.");
+
+    // ---- mqtt -------------------------------------------------------------------------------
+
+    public static final KeyDef<Long> MQTT_MAX_PACKET_SIZE = bytes("mqtt.max_packet_size", 1, MQTT_PACKET_LIMIT)
+            .byDefault("1MB").doc("Largest MQTT packet accepted from or sent to a client. At most 268435455 bytes (the MQTT limit).");
+    public static final KeyDef<Integer> MQTT_MAX_CLIENTID_LEN = integer("mqtt.max_clientid_len", 23, 65535)
+            .byDefault("65535").doc("Longest client identifier accepted.");
+    public static final KeyDef<Integer> MQTT_MAX_TOPIC_LEVELS = integer("mqtt.max_topic_levels", 1, 65535)
+            .byDefault("128").doc("Most levels (a/b/c = 3) a topic name or filter may have.");
+    public static final KeyDef<Integer> MQTT_MAX_QOS_ALLOWED = integer("mqtt.max_qos_allowed", 0, 2)
+            .byDefault("2").doc("Highest QoS the broker grants; higher requests are downgraded.");
+    public static final KeyDef<Integer> MQTT_MAX_TOPIC_ALIAS = integer("mqtt.max_topic_alias", 0, 65535)
+            .byDefault("65535").doc("Topic Alias Maximum announced to MQTT 5 clients; 0 disables topic aliases.");
+    public static final KeyDef<Boolean> MQTT_RETAIN_AVAILABLE = bool("mqtt.retain_available")
+            .byDefault("true").doc("Whether retained messages are supported.");
+    public static final KeyDef<Boolean> MQTT_WILDCARD_SUBSCRIPTION = bool("mqtt.wildcard_subscription")
+            .byDefault("true").doc("Whether subscriptions may use + and # wildcards.");
+    public static final KeyDef<Boolean> MQTT_SHARED_SUBSCRIPTION = bool("mqtt.shared_subscription")
+            .byDefault("true").doc("Whether $share/group/topic subscriptions are supported.");
+    public static final KeyDef<Boolean> MQTT_IGNORE_LOOP_DELIVER = bool("mqtt.ignore_loop_deliver")
+            .byDefault("false").doc("Whether a client's own messages are kept from being delivered back to it (MQTT 3.x; MQTT 5 has No Local).");
+    public static final KeyDef<Duration> MQTT_IDLE_TIMEOUT = duration("mqtt.idle_timeout").word("infinity", INFINITY)
+            .byDefault("15s").doc("How long a new connection may stay without sending CONNECT before it is closed.");
+    public static final KeyDef<Double> MQTT_KEEPALIVE_MULTIPLIER = decimal("mqtt.keepalive_multiplier", 1.0, 100.0)
+            .byDefault("1.5").doc("A client is disconnected after keepalive x this multiplier without a packet.");
+    public static final KeyDef<Integer> MQTT_SERVER_KEEPALIVE = integer("mqtt.server_keepalive", 1, 65535).word("disabled", 0)
+            .byDefault("disabled").doc("Keepalive in seconds imposed on MQTT 5 clients (a bare number is seconds); disabled = use the client's.");
+    public static final KeyDef<Duration> MQTT_SESSION_EXPIRY_INTERVAL = duration("mqtt.session_expiry_interval").word("infinity", INFINITY)
+            .byDefault("2h").doc("How long a disconnected persistent session (clean_session = false) is kept; caps what MQTT 5 clients ask for.");
+    public static final KeyDef<Integer> MQTT_MAX_INFLIGHT = integer("mqtt.max_inflight", 1, 65535)
+            .byDefault("32").doc("Most QoS 1 and 2 messages in flight to one client, unacknowledged.");
+    public static final KeyDef<Duration> MQTT_RETRY_INTERVAL = duration("mqtt.retry_interval").word("infinity", INFINITY)
+            .byDefault("30s").doc("How long to wait for an acknowledgement before resending a QoS 1 or 2 message; infinity = never resend.");
+    public static final KeyDef<Integer> MQTT_MAX_AWAITING_REL = integer("mqtt.max_awaiting_rel", 1, 65535).word("infinity", UNLIMITED)
+            .byDefault("100").doc("Most incoming QoS 2 messages awaiting PUBREL from one client.");
+    public static final KeyDef<Duration> MQTT_AWAIT_REL_TIMEOUT = duration("mqtt.await_rel_timeout").word("infinity", INFINITY)
+            .byDefault("300s").doc("How long an incoming QoS 2 message waits for PUBREL before it is dropped.");
+    public static final KeyDef<Integer> MQTT_MAX_MQUEUE_LEN = integer("mqtt.max_mqueue_len", 0, UNLIMITED - 1).word("infinity", UNLIMITED)
+            .byDefault("1000").doc("Most messages queued for an offline or busy client; a full queue drops the oldest.");
+    public static final KeyDef<Boolean> MQTT_MQUEUE_STORE_QOS0 = bool("mqtt.mqueue_store_qos0")
+            .byDefault("true").doc("Whether QoS 0 messages are queued for an offline client too.");
+    public static final KeyDef<Boolean> MQTT_UPGRADE_QOS = bool("mqtt.upgrade_qos")
+            .byDefault("false").doc("Whether a message is delivered at the subscription's QoS when that is higher than the message's.");
+    public static final KeyDef<String> MQTT_SHARED_SUBSCRIPTION_STRATEGY =
+            oneOf("mqtt.shared_subscription_strategy", "random", "round_robin", "hash_clientid", "hash_topic", "sticky")
+            .byDefault("round_robin").doc("How a shared subscription group picks the member that gets a message.");
+    public static final KeyDef<Long> MQTT_MAX_SEND_QUEUE = bytes("mqtt.max_send_queue", 1, UNLIMITED_BYTES - 1).word("infinity", UNLIMITED_BYTES)
+            .byDefault("16MB").doc("Bytes waiting in a connection's write buffer before the slow reader is disconnected.");
+
+    // ---- listeners --------------------------------------------------------------------------
+
+    public static final KeyDef<Boolean> TCP_ENABLE = bool("listeners.tcp.{name}.enable")
+            .byDefault("true").doc("Whether this MQTT over TCP listener runs.");
+    public static final KeyDef<InetSocketAddress> TCP_BIND = bind("listeners.tcp.{name}.bind")
+            .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:1883").doc("Address and port to listen on; required for instances other than default.");
+    public static final KeyDef<Integer> TCP_MAX_CONNECTIONS = maxConnections("listeners.tcp.{name}.max_connections");
+
+    public static final KeyDef<Boolean> SSL_ENABLE = bool("listeners.ssl.{name}.enable")
+            .byDefault("true").doc("Whether this MQTT over TLS listener runs.");
+    public static final KeyDef<InetSocketAddress> SSL_BIND = bind("listeners.ssl.{name}.bind")
+            .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:8883").doc("Address and port to listen on; required for instances other than default.");
+    public static final KeyDef<Integer> SSL_MAX_CONNECTIONS = maxConnections("listeners.ssl.{name}.max_connections");
+    public static final KeyDef<Path> SSL_CERTFILE = certfile("listeners.ssl.{name}");
+    public static final KeyDef<Path> SSL_KEYFILE = keyfile("listeners.ssl.{name}");
+    public static final KeyDef<Path> SSL_CACERTFILE = cacertfile("listeners.ssl.{name}");
+    public static final KeyDef<Secret> SSL_PASSWORD = password("listeners.ssl.{name}");
+    public static final KeyDef<String> SSL_VERIFY = verify("listeners.ssl.{name}");
+    public static final KeyDef<Boolean> SSL_FAIL_IF_NO_PEER_CERT = failIfNoPeerCert("listeners.ssl.{name}");
+    public static final KeyDef<List<String>> SSL_VERSIONS = versions("listeners.ssl.{name}");
+    public static final KeyDef<List<String>> SSL_CIPHERS = ciphers("listeners.ssl.{name}");
+
+    public static final KeyDef<Boolean> WS_ENABLE = bool("listeners.ws.{name}.enable")
+            .byDefault("true").doc("Whether this MQTT over WebSocket listener runs.");
+    public static final KeyDef<InetSocketAddress> WS_BIND = bind("listeners.ws.{name}.bind")
+            .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:8083").doc("Address and port to listen on; required for instances other than default.");
+    public static final KeyDef<Integer> WS_MAX_CONNECTIONS = maxConnections("listeners.ws.{name}.max_connections");
+    public static final KeyDef<String> WS_MQTT_PATH = mqttPath("listeners.ws.{name}");
+
+    public static final KeyDef<Boolean> WSS_ENABLE = bool("listeners.wss.{name}.enable")
+            .byDefault("true").doc("Whether this MQTT over secure WebSocket listener runs.");
+    public static final KeyDef<InetSocketAddress> WSS_BIND = bind("listeners.wss.{name}.bind")
+            .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:8084").doc("Address and port to listen on; required for instances other than default.");
+    public static final KeyDef<Integer> WSS_MAX_CONNECTIONS = maxConnections("listeners.wss.{name}.max_connections");
+    public static final KeyDef<String> WSS_MQTT_PATH = mqttPath("listeners.wss.{name}");
+    public static final KeyDef<Path> WSS_CERTFILE = certfile("listeners.wss.{name}");
+    public static final KeyDef<Path> WSS_KEYFILE = keyfile("listeners.wss.{name}");
+    public static final KeyDef<Path> WSS_CACERTFILE = cacertfile("listeners.wss.{name}");
+    public static final KeyDef<Secret> WSS_PASSWORD = password("listeners.wss.{name}");
+    public static final KeyDef<String> WSS_VERIFY = verify("listeners.wss.{name}");
+    public static final KeyDef<Boolean> WSS_FAIL_IF_NO_PEER_CERT = failIfNoPeerCert("listeners.wss.{name}");
+    public static final KeyDef<List<String>> WSS_VERSIONS = versions("listeners.wss.{name}");
+    public static final KeyDef<List<String>> WSS_CIPHERS = ciphers("listeners.wss.{name}");
+
+    /** Every bind key of a named listener instance, for duplicate detection and the server. */
+    public static final List<KeyDef<InetSocketAddress>> LISTENER_BINDS = List.of(TCP_BIND, SSL_BIND, WS_BIND, WSS_BIND);
+
+    // ---- dashboard, api_key, log ------------------------------------------------------------
+
+    public static final KeyDef<Boolean> DASHBOARD_HTTP_ENABLE = bool("dashboard.listeners.http.enable")
+            .byDefault("true").doc("Whether the REST API / dashboard HTTP listener runs.");
+    public static final KeyDef<InetSocketAddress> DASHBOARD_HTTP_BIND = bind("dashboard.listeners.http.bind")
+            .byDefault("127.0.0.1:18083").doc("Address and port of the REST API; loopback by default, so exposing it is a deliberate choice.");
+
+    public static final KeyDef<Path> API_KEY_BOOTSTRAP_FILE = path("api_key.bootstrap_file").emptyMeansUnset()
+            .byDefault("").doc("File of key:secret lines, one API key each, loaded at start; empty = none.");
+
+    public static final KeyDef<Boolean> LOG_CONSOLE_ENABLE = bool("log.console.enable")
+            .byDefault("true").doc("Whether logs go to standard output.");
+    public static final KeyDef<String> LOG_CONSOLE_LEVEL = oneOf("log.console.level", LOG_LEVELS.toArray(String[]::new))
+            .byDefault("warning").doc("Lowest level written to the console.");
+    public static final KeyDef<Boolean> LOG_FILE_ENABLE = bool("log.file.enable")
+            .byDefault("false").doc("Whether logs go to a file.");
+    public static final KeyDef<Path> LOG_FILE_PATH = path("log.file.path")
+            .byDefault("log/trellis.log").doc("The log file; a relative path is relative to the install directory.");
+    public static final KeyDef<String> LOG_FILE_LEVEL = oneOf("log.file.level", LOG_LEVELS.toArray(String[]::new))
+            .byDefault("warning").doc("Lowest level written to the log file.");
+
+    private Keys() {
+    }
+
+    /** Every key, in definition order. */
+    public static List<KeyDef<?>> all() {
+        return Collections.unmodifiableList(ALL);
+    }
+
+    // ---- builders: one per type, each registering into ALL -----------------------------------
+
+    private static <T> KeyDef.Builder<T> key(String path, ValueType<T> type) {
+        return new KeyDef.Builder<>(path, type, ALL::add);
+    }
+
+    private static KeyDef.Builder<String> string(String path, String regex, String shape) {
+        return key(path, ValueTypes.string(Pattern.compile(regex), shape));
+    }
+
+    private static KeyDef.Builder<Integer> integer(String path, int min, int max) {
+        return key(path, ValueTypes.integer(min, max));
+    }
+
+    private static KeyDef.Builder<Long> bytes(String path, long min, long max) {
+        return key(path, ValueTypes.bytes(min, max));
+    }
+
+    private static KeyDef.Builder<Double> decimal(String path, double min, double max) {
+        return key(path, ValueTypes.decimal(min, max));
+    }
+
+    private static KeyDef.Builder<Boolean> bool(String path) {
+        return key(path, ValueTypes.bool());
+    }
+
+    private static KeyDef.Builder<String> oneOf(String path, String... values) {
+        return key(path, ValueTypes.oneOf(List.of(values)));
+    }
+
+    private static KeyDef.Builder<Duration> duration(String path) {
+        return key(path, ValueTypes.duration(false));
+    }
+
+    private static KeyDef.Builder<Secret> secret(String path) {
+        return key(path, ValueTypes.secret());
+    }
+
+    private static KeyDef.Builder<InetSocketAddress> bind(String path) {
+        return key(path, ValueTypes.bind());
+    }
+
+    private static KeyDef.Builder<Path> path(String path) {
+        return key(path, ValueTypes.path());
+    }
+
+    private static KeyDef<Integer> maxConnections(String path) {
+        return integer(path, 1, UNLIMITED - 1).word("infinity", UNLIMITED)
+                .byDefault("infinity").doc("Most concurrent connections this listener accepts; further ones are refused.");
+    }
+
+    private static KeyDef<Path> certfile(String listener) {
+        return path(listener + ".ssl_options.certfile")
+                .byDefault("etc/certs/cert.pem").doc("PEM certificate chain of this listener, leaf first.");
+    }
+
+    private static KeyDef<Path> keyfile(String listener) {
+        return path(listener + ".ssl_options.keyfile")
+                .byDefault("etc/certs/key.pem").doc("PEM private key of the certificate (PKCS#8, PKCS#1 or SEC1; may be encrypted, see password).");
+    }
+
+    private static KeyDef<Path> cacertfile(String listener) {
+        return path(listener + ".ssl_options.cacertfile")
+                .byDefault("etc/certs/ca.pem").doc("PEM CA bundle that client certificates are verified against.");
+    }
+
+    private static KeyDef<Secret> password(String listener) {
+        return secret(listener + ".ssl_options.password")
+                .doc("Password of an encrypted keyfile; unset for a plain key. file:///path reads it from a file.");
+    }
+
+    private static KeyDef<String> verify(String listener) {
+        return oneOf(listener + ".ssl_options.verify", "verify_peer", "verify_none")
+                .byDefault("verify_none").doc("verify_peer asks clients for a certificate and checks it against cacertfile; verify_none (EMQX's default for MQTT) does not.");
+    }
+
+    private static KeyDef<Boolean> failIfNoPeerCert(String listener) {
+        return bool(listener + ".ssl_options.fail_if_no_peer_cert")
+                .byDefault("false").doc("With verify_peer: refuse a client that presents no certificate.");
+    }
+
+    private static KeyDef<List<String>> versions(String listener) {
+        return key(listener + ".ssl_options.versions", ValueTypes.stringList(Set.of("tlsv1.3", "tlsv1.2")))
+                .check(v -> !v.isEmpty(), "no TLS version is enabled", "list at least one of tlsv1.3, tlsv1.2")
+                .byDefault("tlsv1.3,tlsv1.2").doc("TLS versions offered. Versions older than 1.2 are not supported.");
+    }
+
+    private static KeyDef<List<String>> ciphers(String listener) {
+        return key(listener + ".ssl_options.ciphers", ValueTypes.stringList(null))
+                .byDefault("").doc("Cipher suites offered (IANA or OpenSSL names); empty = the TLS provider's secure defaults.");
+    }
+
+    private static KeyDef<String> mqttPath(String listener) {
+        return key(listener + ".websocket.mqtt_path", ValueTypes.string(Pattern.compile("/\\S*"), "a URL path starting with /"))
+                .byDefault("/mqtt").doc("URL path where WebSocket clients connect.");
+    }
+}
