@@ -23,9 +23,12 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.ParentCommand
+    TrellisCommand root;
+
     @Override
     public Integer call() {
-        var env = System.getenv();
+        var env = root.env;
         var file = config.resolve(env);
         TrellisConfig loaded;
         try {

@@ -44,11 +44,14 @@ public final class Ctl {
     @Spec
     CommandSpec spec;
 
+    @ParentCommand
+    TrellisCommand root;
+
     private ApiClient client;
 
     ApiClient client() {
         if (client == null) {
-            Map<String, String> env = System.getenv();
+            Map<String, String> env = root.env;
             Path file = config.resolve(env);
             NodeSettings settings;
             try {

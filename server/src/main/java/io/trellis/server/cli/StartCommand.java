@@ -25,9 +25,12 @@ final class StartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.ParentCommand
+    TrellisCommand root;
+
     @Override
     public Integer call() throws Exception {
-        var env = System.getenv();
+        var env = root.env;
         var file = config.resolve(env);
         NodeSettings settings;
         try {

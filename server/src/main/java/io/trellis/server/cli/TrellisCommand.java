@@ -22,16 +22,31 @@ public final class TrellisCommand {
             description = "Print stack traces of errors (also TRELLIS_DEBUG=1).")
     boolean debug;
 
-    /** Runs the command line and returns the exit code. */
+    /** The environment: TRELLIS_CONF, TRELLIS_* overrides, TRELLIS_DEBUG. */
+    final Map<String, String> env;
+
+    private TrellisCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Runs the command line with stdout and stderr and returns the exit code. */
     public static int run(String[] args, Map<String, String> env) {
+        return run(args, env, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true));
+    }
+
+    /** Runs the command line and returns the exit code; out and err receive its output (tests). */
+    public static int run(String[] args, Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err) {
         boolean debug = "1".equals(env.get("TRELLIS_DEBUG")) || Arrays.asList(args).contains("--debug");
         String[] rest = args.length > 0 && args[0].equals("--debug") ? Arrays.copyOfRange(args, 1, args.length) : args;
         // The load generator parses its own options, --help included.
         if (rest.length > 0 && rest[0].equals("bench")) {
-            return handled(() -> BenchCommand.run(Arrays.copyOfRange(rest, 1, rest.length)), debug);
+            return handled(() -> BenchCommand.run(Arrays.copyOfRange(rest, 1, rest.length)), debug, err);
         }
-        CommandLine cli = new CommandLine(new TrellisCommand());
-        cli.setExitCodeExceptionMapper(e -> e instanceof CliException c ? c.exitCode() : ExitCodes.FAILURE);
+        CommandLine cli = new CommandLine(new TrellisCommand(env));
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExitCodeExceptionMapper(e -> e instanceof CliException c ? c.exitCode()
+                : e instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILURE);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             report(commandLine.getErr(), e, debug);
             return commandLine.getExitCodeExceptionMapper().getExitCode(e);
@@ -39,12 +54,12 @@ public final class TrellisCommand {
         return cli.execute(args);
     }
 
-    private static int handled(Runnable action, boolean debug) {
+    private static int handled(Runnable action, boolean debug, java.io.PrintWriter err) {
         try {
             action.run();
             return ExitCodes.OK;
         } catch (RuntimeException e) {
-            report(new java.io.PrintWriter(System.err, true), e, debug);
+            report(err, e, debug);
             return e instanceof CliException c ? c.exitCode() : ExitCodes.FAILURE;
         }
     }

@@ -1,5 +1,7 @@
 package io.trellis.server.node;
 
+import io.trellis.config.ConfigKey;
+import io.trellis.config.Keys;
 import io.trellis.config.Secret;
 import io.trellis.config.TrellisConfig;
 import io.trellis.mqtt.broker.BrokerSettings;
@@ -37,58 +39,75 @@ public record NodeSettings(String nodeName, Path dataDir, BrokerSettings broker,
         }
     }
 
-    public static NodeSettings from(TrellisConfig config) {
-        ConfigValues c = new ConfigValues(config);
-        String nodeName = c.string("node.name");
-        BrokerSettings broker = new BrokerSettings(
-                nodeName,
-                c.integer("mqtt.max_packet_size"),
-                c.integer("mqtt.max_clientid_len"),
-                c.integer("mqtt.max_topic_levels"),
-                c.integer("mqtt.max_qos_allowed"),
-                c.integer("mqtt.max_topic_alias"),
-                c.bool("mqtt.retain_available"),
-                c.bool("mqtt.wildcard_subscription"),
-                c.bool("mqtt.shared_subscription"),
-                c.bool("mqtt.ignore_loop_deliver"),
-                c.duration("mqtt.idle_timeout"),
-                c.decimal("mqtt.keepalive_multiplier"),
-                c.integer("mqtt.server_keepalive"),
-                c.duration("mqtt.session_expiry_interval"),
-                c.integer("mqtt.max_inflight"),
-                c.duration("mqtt.retry_interval"),
-                c.integer("mqtt.max_awaiting_rel"),
-                c.duration("mqtt.await_rel_timeout"),
-                c.integer("mqtt.max_mqueue_len"),
-                c.bool("mqtt.mqueue_store_qos0"),
-                c.bool("mqtt.upgrade_qos"),
-                c.string("mqtt.shared_subscription_strategy"),
-                c.longValue("mqtt.max_send_queue"));
-        List<ListenerPlan> listeners = new ArrayList<>();
-        for (ListenerSpec.Type type : ListenerSpec.Type.values()) {
-            String prefix = "listeners." + type.id();
-            for (String name : c.names(prefix).stream().sorted().toList()) {
-                if (!c.bool(prefix + ".{name}.enable", name)) {
-                    continue;
-                }
-                String wsPath = type.websocket() ? c.string(prefix + ".{name}.websocket.mqtt_path", name) : null;
-                TlsFiles tls = type.tls() ? tlsFiles(c, prefix + ".{name}.ssl_options.", name) : null;
-                listeners.add(new ListenerPlan(type, name, c.bind(prefix + ".{name}.bind", name),
-                        c.integer(prefix + ".{name}.max_connections", name), wsPath, tls));
-            }
+    /** The keys of one listener type; the ssl_options keys are null for tcp and ws. */
+    private record ListenerKeys(ConfigKey<Boolean> enable, ConfigKey<InetSocketAddress> bind,
+                                ConfigKey<Integer> maxConnections, ConfigKey<String> wsPath,
+                                ConfigKey<Path> certfile, ConfigKey<Path> keyfile, ConfigKey<Path> cacertfile,
+                                ConfigKey<Secret> password, ConfigKey<String> verify,
+                                ConfigKey<Boolean> failIfNoPeerCert, ConfigKey<List<String>> versions,
+                                ConfigKey<List<String>> ciphers) {
+        static ListenerKeys of(ListenerSpec.Type type) {
+            return switch (type) {
+                case TCP -> new ListenerKeys(Keys.TCP_ENABLE, Keys.TCP_BIND, Keys.TCP_MAX_CONNECTIONS, null,
+                        null, null, null, null, null, null, null, null);
+                case WS -> new ListenerKeys(Keys.WS_ENABLE, Keys.WS_BIND, Keys.WS_MAX_CONNECTIONS, Keys.WS_MQTT_PATH,
+                        null, null, null, null, null, null, null, null);
+                case SSL -> new ListenerKeys(Keys.SSL_ENABLE, Keys.SSL_BIND, Keys.SSL_MAX_CONNECTIONS, null,
+                        Keys.SSL_CERTFILE, Keys.SSL_KEYFILE, Keys.SSL_CACERTFILE, Keys.SSL_PASSWORD, Keys.SSL_VERIFY,
+                        Keys.SSL_FAIL_IF_NO_PEER_CERT, Keys.SSL_VERSIONS, Keys.SSL_CIPHERS);
+                case WSS -> new ListenerKeys(Keys.WSS_ENABLE, Keys.WSS_BIND, Keys.WSS_MAX_CONNECTIONS,
+                        Keys.WSS_MQTT_PATH, Keys.WSS_CERTFILE, Keys.WSS_KEYFILE, Keys.WSS_CACERTFILE,
+                        Keys.WSS_PASSWORD, Keys.WSS_VERIFY, Keys.WSS_FAIL_IF_NO_PEER_CERT, Keys.WSS_VERSIONS,
+                        Keys.WSS_CIPHERS);
+            };
         }
-        LogSettings log = new LogSettings(c.bool("log.console.enable"), c.string("log.console.level"),
-                c.bool("log.file.enable"), c.path("log.file.path"), c.string("log.file.level"));
-        return new NodeSettings(nodeName, c.path("node.data_dir"), broker, List.copyOf(listeners),
-                c.bool("dashboard.listeners.http.enable"), c.bind("dashboard.listeners.http.bind"),
-                c.path("api_key.bootstrap_file"), log);
     }
 
-    private static TlsFiles tlsFiles(ConfigValues c, String prefix, String name) {
-        return new TlsFiles(c.path(prefix + "certfile", name), c.path(prefix + "keyfile", name),
-                c.path(prefix + "cacertfile", name), c.secret(prefix + "password", name),
-                "verify_peer".equals(c.string(prefix + "verify", name)),
-                c.bool(prefix + "fail_if_no_peer_cert", name),
-                c.list(prefix + "versions", name), c.list(prefix + "ciphers", name));
+    public static NodeSettings from(TrellisConfig c) {
+        String nodeName = c.get(Keys.NODE_NAME);
+        BrokerSettings broker = new BrokerSettings(
+                nodeName,
+                (int) Math.min(Integer.MAX_VALUE, c.get(Keys.MQTT_MAX_PACKET_SIZE)),
+                c.get(Keys.MQTT_MAX_CLIENTID_LEN),
+                c.get(Keys.MQTT_MAX_TOPIC_LEVELS),
+                c.get(Keys.MQTT_MAX_QOS_ALLOWED),
+                c.get(Keys.MQTT_MAX_TOPIC_ALIAS),
+                c.get(Keys.MQTT_RETAIN_AVAILABLE),
+                c.get(Keys.MQTT_WILDCARD_SUBSCRIPTION),
+                c.get(Keys.MQTT_SHARED_SUBSCRIPTION),
+                c.get(Keys.MQTT_IGNORE_LOOP_DELIVER),
+                c.get(Keys.MQTT_IDLE_TIMEOUT),
+                c.get(Keys.MQTT_KEEPALIVE_MULTIPLIER),
+                c.get(Keys.MQTT_SERVER_KEEPALIVE),
+                c.get(Keys.MQTT_SESSION_EXPIRY_INTERVAL),
+                c.get(Keys.MQTT_MAX_INFLIGHT),
+                c.get(Keys.MQTT_RETRY_INTERVAL),
+                c.get(Keys.MQTT_MAX_AWAITING_REL),
+                c.get(Keys.MQTT_AWAIT_REL_TIMEOUT),
+                c.get(Keys.MQTT_MAX_MQUEUE_LEN),
+                c.get(Keys.MQTT_MQUEUE_STORE_QOS0),
+                c.get(Keys.MQTT_UPGRADE_QOS),
+                c.get(Keys.MQTT_SHARED_SUBSCRIPTION_STRATEGY),
+                c.get(Keys.MQTT_MAX_SEND_QUEUE));
+        List<ListenerPlan> listeners = new ArrayList<>();
+        for (ListenerSpec.Type type : ListenerSpec.Type.values()) {
+            ListenerKeys k = ListenerKeys.of(type);
+            for (String name : c.names("listeners." + type.id()).stream().sorted().toList()) {
+                if (!c.get(k.enable(), name)) {
+                    continue;
+                }
+                TlsFiles tls = type.tls() ? new TlsFiles(c.get(k.certfile(), name), c.get(k.keyfile(), name),
+                        c.get(k.cacertfile(), name), c.get(k.password(), name),
+                        "verify_peer".equals(c.get(k.verify(), name)), c.get(k.failIfNoPeerCert(), name),
+                        c.get(k.versions(), name), c.get(k.ciphers(), name)) : null;
+                listeners.add(new ListenerPlan(type, name, c.get(k.bind(), name), c.get(k.maxConnections(), name),
+                        type.websocket() ? c.get(k.wsPath(), name) : null, tls));
+            }
+        }
+        LogSettings log = new LogSettings(c.get(Keys.LOG_CONSOLE_ENABLE), c.get(Keys.LOG_CONSOLE_LEVEL),
+                c.get(Keys.LOG_FILE_ENABLE), c.get(Keys.LOG_FILE_PATH), c.get(Keys.LOG_FILE_LEVEL));
+        return new NodeSettings(nodeName, c.get(Keys.NODE_DATA_DIR), broker, List.copyOf(listeners),
+                c.get(Keys.DASHBOARD_HTTP_ENABLE), c.get(Keys.DASHBOARD_HTTP_BIND),
+                c.get(Keys.API_KEY_BOOTSTRAP_FILE), log);
     }
 }
