@@ -1,36 +1,169 @@
 package io.trellis.mqtt.topic;
 
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
  * Retained messages by topic name, matched against a filter on SUBSCRIBE. Thread-safe.
- * CONTRACT: signatures fixed; this body is a first cut (linear scan) to be replaced by a trie.
+ * CONTRACT: signatures fixed.
+ *
+ * <p>A trie by topic level: put, remove and get walk one path (O(levels)); match walks only
+ * the branches the filter can reach ('+' fans out over one level, '#' takes a whole subtree).
+ * Reads take no lock. Writers lock one node at a time, except pruning, which locks a parent
+ * then its child and marks the unlinked child dead; a writer that finds its node dead starts
+ * over, so a put racing the removal of a neighbouring topic is never lost.
  */
 public final class RetainedStore<V> {
-    private final ConcurrentHashMap<String, V> byTopic = new ConcurrentHashMap<>();
+    private final Node<V> root = new Node<>(null, "");
+    private final LongAdder size = new LongAdder();
 
     /** Stores or replaces the retained value of a topic name. */
     public void put(String topic, V value) {
-        byTopic.put(topic, value);
+        Objects.requireNonNull(value, "value");
+        retry:
+        while (true) {
+            Node<V> node = root;
+            int start = 0;
+            int len = topic.length();
+            while (start <= len) {
+                int end = topic.indexOf('/', start);
+                if (end < 0) end = len;
+                String level = topic.substring(start, end);
+                Node<V> child = node.children.get(level);
+                if (child == null || child.dead) {
+                    synchronized (node) {
+                        if (node.dead) continue retry;
+                        child = node.children.get(level);
+                        if (child == null) {
+                            child = new Node<>(node, level);
+                            node.children.put(level, child);
+                        }
+                    }
+                }
+                node = child;
+                start = end + 1;
+            }
+            synchronized (node) {
+                if (node.dead) continue;
+                V old = node.value;
+                node.value = value;
+                if (old == null) size.increment();
+                return;
+            }
+        }
     }
 
     public void remove(String topic) {
-        byTopic.remove(topic);
+        Node<V> node = find(topic);
+        if (node == null) return;
+        boolean removed;
+        synchronized (node) {
+            removed = node.value != null;
+            node.value = null;
+        }
+        if (removed) {
+            size.decrement();
+            prune(node);
+        }
     }
 
     public V get(String topic) {
-        return byTopic.get(topic);
+        Node<V> node = find(topic);
+        return node == null ? null : node.value;
     }
 
     /** Calls sink for each retained value whose topic matches filter ('$' rule included). */
     public void match(String filter, Consumer<? super V> sink) {
-        byTopic.forEach((t, v) -> {
-            if (Topics.matches(filter, t)) sink.accept(v);
-        });
+        if (filter.isEmpty()) return;
+        matchLevel(root, SubscriptionTree.split(filter), 0, sink);
     }
 
     public int size() {
-        return byTopic.size();
+        return size.intValue();
+    }
+
+    private static <V> void matchLevel(Node<V> node, String[] filter, int i, Consumer<? super V> sink) {
+        if (i == filter.length) {
+            V value = node.value;
+            if (value != null) sink.accept(value);
+            return;
+        }
+        String level = filter[i];
+        if (level.equals("#")) {
+            // '#' matches the parent level too ("a/#" matches "a"); the root holds no topic.
+            if (i > 0) {
+                V value = node.value;
+                if (value != null) sink.accept(value);
+            }
+            for (Node<V> child : node.children.values()) {
+                if (i == 0 && isDollar(child.level)) continue; // MQTT 4.7.2
+                matchSubtree(child, sink);
+            }
+        } else if (level.equals("+")) {
+            for (Node<V> child : node.children.values()) {
+                if (i == 0 && isDollar(child.level)) continue;
+                matchLevel(child, filter, i + 1, sink);
+            }
+        } else {
+            Node<V> child = node.children.get(level);
+            if (child != null) matchLevel(child, filter, i + 1, sink);
+        }
+    }
+
+    private static <V> void matchSubtree(Node<V> node, Consumer<? super V> sink) {
+        V value = node.value;
+        if (value != null) sink.accept(value);
+        for (Node<V> child : node.children.values()) {
+            matchSubtree(child, sink);
+        }
+    }
+
+    private Node<V> find(String topic) {
+        Node<V> node = root;
+        int start = 0;
+        int len = topic.length();
+        while (start <= len) {
+            int end = topic.indexOf('/', start);
+            if (end < 0) end = len;
+            node = node.children.get(topic.substring(start, end));
+            if (node == null) return null;
+            start = end + 1;
+        }
+        return node;
+    }
+
+    /** Unlinks empty nodes from node upwards; stops at the first node still in use. */
+    private void prune(Node<V> node) {
+        while (node != root) {
+            Node<V> parent = node.parent;
+            synchronized (parent) {
+                synchronized (node) {
+                    if (node.dead || node.value != null || !node.children.isEmpty()) return;
+                    node.dead = true;
+                    parent.children.remove(node.level, node);
+                }
+            }
+            node = parent;
+        }
+    }
+
+    private static boolean isDollar(String level) {
+        return !level.isEmpty() && level.charAt(0) == '$';
+    }
+
+    private static final class Node<V> {
+        final Node<V> parent;
+        final String level;
+        final ConcurrentHashMap<String, Node<V>> children = new ConcurrentHashMap<>(4);
+        volatile V value;
+        /** Set under the parent's and this node's lock once unlinked; never reset. */
+        volatile boolean dead;
+
+        Node(Node<V> parent, String level) {
+            this.parent = parent;
+            this.level = level;
+        }
     }
 }
