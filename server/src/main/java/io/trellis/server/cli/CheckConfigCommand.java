@@ -35,7 +35,9 @@ final class CheckConfigCommand implements Callable<Integer> {
             loaded = TrellisConfig.load(file, env);
             NodeSettings.from(loaded);
         } catch (ConfigException e) {
-            throw new CliException(String.join("\n", e.problems()));
+            e.problems().forEach(spec.commandLine().getErr()::println);
+            spec.commandLine().getErr().flush();
+            return ExitCodes.FAILURE;
         }
         if (print) {
             for (Map.Entry<String, String> e : new java.util.TreeMap<>(loaded.describe()).entrySet()) {

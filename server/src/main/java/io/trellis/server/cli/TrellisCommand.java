@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
         description = "Trellis, a clustered MQTT broker.",
         subcommands = {StartCommand.class, CheckConfigCommand.class, Ctl.class, BenchCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 1 failure (bad config, cannot start, node not running, API error),",
-                "2 usage error."})
+        footer = {"", "Exit codes: 0 success (start: also when stopped by SIGTERM or Ctrl-C);",
+                "1 failure (bad config, cannot start, node not running, API error); 2 usage error."})
 public final class TrellisCommand {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors (also TRELLIS_DEBUG=1).")
