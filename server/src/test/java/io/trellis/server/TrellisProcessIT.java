@@ -1,0 +1,127 @@
+package io.trellis.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code bin/trellis} as a user runs it: start, ctl, SIGTERM, check-config. Runs in
+ * {@code verify} after {@code package} has made server/target/trellis-server.jar and lib/.
+ * Skipped (not failed) while the broker is still a stub.
+ */
+class TrellisProcessIT {
+    /** Failsafe runs in the module dir; the install dir is its parent. */
+    private static final Path HOME = Path.of("").toAbsolutePath().getParent();
+    private static final Path TRELLIS = HOME.resolve("bin").resolve("trellis");
+
+    @TempDir
+    Path dir;
+
+    private Process node;
+    private final List<String> nodeOutput = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void killLeftovers() throws Exception {
+        if (node != null && node.isAlive()) {
+            node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private ProcessBuilder trellis(Map<String, String> env, String... args) {
+        ProcessBuilder pb = new ProcessBuilder();
+        pb.command().add(TRELLIS.toString());
+        pb.command().addAll(List.of(args));
+        pb.environment().keySet().removeIf(k -> k.startsWith("TRELLIS_"));
+        pb.environment().putAll(env);
+        return pb.redirectErrorStream(true);
+    }
+
+    /** Runs a short command to its end; returns exit code and output. */
+    private record Result(int exit, String output) {
+    }
+
+    private Result run(Map<String, String> env, String... args) throws Exception {
+        Process p = trellis(env, args).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("trellis %s finished", List.of(args)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+
+    @Test
+    void startCtlAndStopTheRealProcess() throws Exception {
+        Assumptions.assumeTrue(NodeTest.brokerBuilt(), "the broker (branch broker) is not built yet");
+        int tcpPort = NodeTest.freePort();
+        Map<String, String> env = NodeTest.testEnv(dir.resolve("data"), tcpPort, NodeTest.freePort());
+        Path conf = Files.writeString(dir.resolve("trellis.conf"), "log.console.level = info\n");
+        env.put("TRELLIS_CONF", conf.toString());
+
+        node = trellis(env, "start").start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+                r.lines().forEach(nodeOutput::add);
+            } catch (Exception ignored) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> nodeOutput.contains("node itest@127.0.0.1 started")
+                || !node.isAlive());
+        assertThat(node.isAlive()).as("node runs; output: %s", nodeOutput).isTrue();
+        assertThat(nodeOutput).contains("listener tcp:default on 127.0.0.1:" + tcpPort);
+
+        Result status = run(env, "ctl", "status");
+        assertThat(status.exit()).as(status.output()).isZero();
+        assertThat(status.output()).contains("Node itest@127.0.0.1").contains("is started");
+
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("process-it")
+                .serverHost("127.0.0.1").serverPort(tcpPort).buildBlocking();
+        client.connect();
+        try {
+            Result clients = run(env, "ctl", "clients", "list");
+            assertThat(clients.exit()).as(clients.output()).isZero();
+            assertThat(clients.output()).contains("process-it");
+        } finally {
+            client.disconnect();
+        }
+
+        node.destroy(); // SIGTERM
+        assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(10_000);
+        assertThat(node.exitValue()).as("exit code; output: %s", nodeOutput).isZero();
+        assertThat(nodeOutput).contains("node itest@127.0.0.1 stopped");
+
+        Result down = run(env, "ctl", "status");
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.output()).contains("node itest@127.0.0.1 is not running (no answer on 127.0.0.1:");
+    }
+
+    @Test
+    void checkConfigNamesTheKeyAndTheFile() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "mqtt.max_inflight = many\n");
+        Result r = run(Map.of(), "check-config", "--config", bad.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.output()).contains(bad.toString()).contains("mqtt.max_inflight").doesNotContain("\tat ");
+
+        Path good = Files.writeString(dir.resolve("good.conf"), "mqtt.max_inflight = 10\n");
+        Result ok = run(Map.of(), "check-config", "--config", good.toString());
+        assertThat(ok.exit()).as(ok.output()).isZero();
+        assertThat(ok.output()).contains("config OK: " + good);
+    }
+}
