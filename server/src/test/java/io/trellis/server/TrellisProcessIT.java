@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +54,10 @@ class TrellisProcessIT {
     private record Result(int exit, String output) {
     }
 
+    private static List<String> output(Path file) throws java.io.IOException {
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    }
+
     private Result run(Map<String, String> env, String... args) throws Exception {
         Process p = trellis(env, args).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -71,18 +73,12 @@ class TrellisProcessIT {
         Path conf = Files.writeString(dir.resolve("trellis.conf"), "log.console.level = info\n");
         env.put("TRELLIS_CONF", conf.toString());
 
-        node = trellis(env, "start").start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
-                r.lines().forEach(nodeOutput::add);
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> nodeOutput.contains("node itest@127.0.0.1 started")
+        // Output to a file: Process.destroy() closes the pipes, which would lose the last lines.
+        Path outFile = dir.resolve("node.out");
+        node = trellis(env, "start").redirectOutput(outFile.toFile()).start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> output(outFile).contains("node itest@127.0.0.1 started")
                 || !node.isAlive());
+        nodeOutput.addAll(output(outFile));
         assertThat(node.isAlive()).as("node runs; output: %s", nodeOutput).isTrue();
         assertThat(nodeOutput).contains("listener tcp:default on 127.0.0.1:" + tcpPort);
 
@@ -103,9 +99,8 @@ class TrellisProcessIT {
 
         node.destroy(); // SIGTERM
         assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        reader.join(10_000);
-        assertThat(node.exitValue()).as("exit code; output: %s", nodeOutput).isZero();
-        assertThat(nodeOutput).contains("node itest@127.0.0.1 stopped");
+        assertThat(node.exitValue()).as("exit code; output: %s", output(outFile)).isZero();
+        assertThat(output(outFile)).contains("node itest@127.0.0.1 stopped");
 
         Result down = run(env, "ctl", "status");
         assertThat(down.exit()).isEqualTo(1);
