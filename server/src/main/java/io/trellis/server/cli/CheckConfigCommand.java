@@ -32,7 +32,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         var file = config.resolve(env);
         TrellisConfig loaded;
         try {
-            loaded = TrellisConfig.load(file, env);
+            loaded = TrellisConfig.load(file, ServerEnv.forConfig(env));
             NodeSettings.from(loaded);
         } catch (ConfigException e) {
             e.problems().forEach(spec.commandLine().getErr()::println);

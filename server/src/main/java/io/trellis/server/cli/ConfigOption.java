@@ -14,7 +14,9 @@ public final class ConfigOption {
 
     public Path resolve(Map<String, String> env) {
         if (file != null) {
-            return file;
+            // bin/trellis runs Java in the install dir; a relative --config is relative to the caller's dir.
+            String callerDir = System.getProperty("trellis.caller.dir");
+            return file.isAbsolute() || callerDir == null ? file : Path.of(callerDir).resolve(file).normalize();
         }
         String fromEnv = env.get("TRELLIS_CONF");
         return fromEnv == null || fromEnv.isBlank() ? DEFAULT : Path.of(fromEnv);

@@ -55,7 +55,7 @@ public final class Ctl {
             Path file = config.resolve(env);
             NodeSettings settings;
             try {
-                settings = NodeSettings.from(TrellisConfig.load(file, env));
+                settings = NodeSettings.from(TrellisConfig.load(file, ServerEnv.forConfig(env)));
             } catch (ConfigException e) {
                 throw new CliException("bad config " + file + ":\n  " + String.join("\n  ", e.problems()));
             }

@@ -34,7 +34,7 @@ final class StartCommand implements Callable<Integer> {
         var file = config.resolve(env);
         NodeSettings settings;
         try {
-            settings = NodeSettings.from(TrellisConfig.load(file, env));
+            settings = NodeSettings.from(TrellisConfig.load(file, ServerEnv.forConfig(env)));
         } catch (ConfigException e) {
             throw new CliException("cannot start, bad config " + file + ":\n  " + String.join("\n  ", e.problems()));
         }

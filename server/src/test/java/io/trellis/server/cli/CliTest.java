@@ -47,6 +47,8 @@ class CliTest {
         Path file = config("node.name = \"t1@127.0.0.1\"\nmqtt.max_packet_size = 2MB\n");
         assertThat(run(Map.of(), "check-config", "--config", file.toString())).isEqualTo(ExitCodes.OK);
         assertThat(out.toString()).contains("config OK: " + file);
+        // TRELLIS_DEBUG is the CLI's, not a config key.
+        assertThat(run(Map.of("TRELLIS_DEBUG", "1"), "check-config", "--config", file.toString())).isEqualTo(ExitCodes.OK);
     }
 
     @Test
