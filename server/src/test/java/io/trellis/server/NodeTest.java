@@ -163,6 +163,10 @@ class NodeTest {
         assertThat(api("GET", "/api/v5/status", null).body()).contains("Node itest@127.0.0.1 is started");
         assertThat(JSON.readTree(api("GET", "/api/v5/listeners", null).body()).findValuesAsText("id"))
                 .containsExactly("tcp:default");
+        assertThat(JSON.readTree(api("GET", "/api/v5/stats", null).body()).get(0).has("connections.count")).isTrue();
+        assertThat(JSON.readTree(api("GET", "/api/v5/metrics", null).body()).get(0).has("messages.received")).isTrue();
+        assertThat(api("GET", "/api/v5/prometheus/stats", null).body())
+                .contains("trellis_connections_count", "trellis_messages_received_total", "jvm_memory_used_bytes");
     }
 
     @Test
