@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int IDLE_SECONDS = 60;
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
 
     private final ManagementApi api;
@@ -58,7 +60,9 @@ public final class ApiServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast("http", new HttpServerCodec())
+                            // An idle or stalled API connection is dropped rather than held forever.
+                            ch.pipeline().addLast("idle", new ReadTimeoutHandler(IDLE_SECONDS))
+                                    .addLast("http", new HttpServerCodec())
                                     .addLast("keepalive", new HttpServerKeepAliveHandler())
                                     .addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES))
                                     .addLast("api", new ApiHandler());
@@ -151,6 +155,7 @@ public final class ApiServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ReadTimeoutException lands here too: the connection was idle.
             LOG.debug("API connection {} failed", ctx.channel().remoteAddress(), cause);
             ctx.close();
         }

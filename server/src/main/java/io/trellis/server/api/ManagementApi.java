@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.trellis.mqtt.broker.ClientInfo;
 import io.trellis.mqtt.broker.SubscriptionInfo;
+import io.trellis.mqtt.topic.Topics;
 import io.trellis.mqtt.transport.BoundListener;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -109,11 +110,25 @@ public final class ManagementApi {
         return n;
     }
 
+    /** EMQX's filters: clientid, username, ip_address, conn_state, proto_ver, like_clientid, like_username. */
     private ApiResponse clients(ApiRequest r) {
         String clientId = r.queryParam("clientid");
         String username = r.queryParam("username");
+        String ip = r.queryParam("ip_address");
+        String connState = r.queryParam("conn_state");
+        if (connState != null && !connState.equals("connected") && !connState.equals("disconnected")) {
+            throw ApiException.badRequest("conn_state must be connected or disconnected");
+        }
+        String protoVer = r.queryParam("proto_ver");
+        String likeClientId = r.queryParam("like_clientid");
+        String likeUsername = r.queryParam("like_username");
         Predicate<ClientInfo> filter = c -> (clientId == null || clientId.equals(c.clientId()))
-                && (username == null || username.equals(c.username()));
+                && (username == null || username.equals(c.username()))
+                && (ip == null || ip.equals(c.ipAddress()))
+                && (connState == null || c.connected() == connState.equals("connected"))
+                && (protoVer == null || protoVer.equals(String.valueOf(c.protoVer())))
+                && (likeClientId == null || c.clientId().contains(likeClientId))
+                && (likeUsername == null || (c.username() != null && c.username().contains(likeUsername)));
         List<Object> rows = node.broker().clients().stream().filter(filter).map(c -> (Object) clientJson(c)).toList();
         return page(r, rows);
     }
@@ -143,11 +158,24 @@ public final class ManagementApi {
     private ApiResponse subscriptions(ApiRequest r) {
         String clientId = r.queryParam("clientid");
         String topic = r.queryParam("topic");
+        String matchTopic = r.queryParam("match_topic");
+        int qos = r.intParam("qos", -1, 0, 2);
         List<Object> rows = node.broker().subscriptions().stream()
                 .filter(s -> (clientId == null || clientId.equals(s.clientId()))
-                        && (topic == null || topic.equals(s.topic())))
+                        && (topic == null || topic.equals(s.topic()))
+                        && (qos < 0 || qos == s.qos())
+                        && (matchTopic == null || Topics.matches(unshared(s.topic()), matchTopic)))
                 .map(s -> (Object) subscriptionJson(s)).toList();
         return page(r, rows);
+    }
+
+    /** The filter without its $share/group/ or $queue/ prefix. */
+    static String unshared(String filter) {
+        if (filter.startsWith("$share/")) {
+            int slash = filter.indexOf('/', "$share/".length());
+            return slash < 0 ? filter : filter.substring(slash + 1);
+        }
+        return filter.startsWith("$queue/") ? filter.substring("$queue/".length()) : filter;
     }
 
     private ApiResponse topics(ApiRequest r) {

@@ -122,6 +122,10 @@ class ApiServerTest {
         assertThat(c.get("node").asText()).isEqualTo("trellis@127.0.0.1");
 
         assertThat(json(get("/api/v5/clients?username=even")).get("meta").get("count").asInt()).isEqualTo(3);
+        assertThat(json(get("/api/v5/clients?like_clientid=c&conn_state=connected&proto_ver=5"))
+                .get("meta").get("count").asInt()).isEqualTo(5);
+        assertThat(json(get("/api/v5/clients?conn_state=disconnected")).get("meta").get("count").asInt()).isZero();
+        assertThat(get("/api/v5/clients?conn_state=sleepy").statusCode()).isEqualTo(400);
         assertThat(json(get("/api/v5/clients?clientid=c4")).get("data").get(0).get("clientid").asText()).isEqualTo("c4");
         assertThat(get("/api/v5/clients?limit=0").statusCode()).isEqualTo(400);
         assertThat(get("/api/v5/clients?_page=x").statusCode()).isEqualTo(400);
@@ -155,6 +159,12 @@ class ApiServerTest {
         assertThat(sub.get("rap").asInt()).isEqualTo(1);
         assertThat(sub.get("rh").asInt()).isEqualTo(1);
         assertThat(json(get("/api/v5/topics")).get("data").get(0).get("topic").asText()).isEqualTo("x/+");
+        broker.subscriptions.add(new SubscriptionInfo("a", "$share/g/y/#", 0, false, false, 0));
+        assertThat(json(get("/api/v5/subscriptions?match_topic=y/1")).get("data").findValuesAsText("topic"))
+                .containsExactly("$share/g/y/#");
+        assertThat(json(get("/api/v5/subscriptions?qos=2")).get("data").findValuesAsText("topic"))
+                .containsExactly("x/+");
+        assertThat(get("/api/v5/subscriptions?qos=3").statusCode()).isEqualTo(400);
 
         JsonNode metrics = json(get("/api/v5/metrics"));
         assertThat(metrics.get(0).get("node").asText()).isEqualTo("trellis@127.0.0.1");
