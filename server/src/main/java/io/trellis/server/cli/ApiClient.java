@@ -38,6 +38,10 @@ final class ApiClient {
         this.credentialFile = credentialFile;
     }
 
+    String nodeName() {
+        return nodeName;
+    }
+
     static String encode(String pathSegment) {
         return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
     }

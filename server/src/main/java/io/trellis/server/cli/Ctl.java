@@ -98,6 +98,14 @@ public final class Ctl {
         }
     }
 
+    /** A client's answer; 404 becomes "no client X on node Y". */
+    JsonNode found(ApiClient.Answer answer, String clientId) {
+        if (answer.status() == 404) {
+            throw new CliException("no client " + clientId + " on node " + client().nodeName());
+        }
+        return client().ok(answer);
+    }
+
     /** Every page of a paginated list endpoint, as one array. */
     ArrayNode all(String path) {
         ArrayNode all = JSON.createArrayNode();
@@ -183,7 +191,7 @@ public final class Ctl {
             @Override
             public Integer call() {
                 Ctl ctl = parent.ctl;
-                JsonNode c = ctl.client().ok(ctl.client().get("/api/v5/clients/" + ApiClient.encode(clientId)));
+                JsonNode c = ctl.found(ctl.client().get("/api/v5/clients/" + ApiClient.encode(clientId)), clientId);
                 if (ctl.json) {
                     ctl.printJson(c);
                     return ExitCodes.OK;
@@ -207,7 +215,7 @@ public final class Ctl {
             @Override
             public Integer call() {
                 Ctl ctl = parent.ctl;
-                ctl.client().ok(ctl.client().delete("/api/v5/clients/" + ApiClient.encode(clientId)));
+                ctl.found(ctl.client().delete("/api/v5/clients/" + ApiClient.encode(clientId)), clientId);
                 ctl.out().println("client " + clientId + " kicked");
                 return ExitCodes.OK;
             }

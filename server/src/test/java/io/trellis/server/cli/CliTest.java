@@ -176,7 +176,7 @@ class CliTest {
             assertThat(run(env, "ctl", "clients", "kick", "dev/1")).isEqualTo(ExitCodes.OK);
             assertThat(out.toString()).contains("client dev/1 kicked");
             assertThat(run(env, "ctl", "clients", "kick", "dev/1")).isEqualTo(ExitCodes.FAILURE);
-            assertThat(err.toString()).contains("Client ID not found");
+            assertThat(err.toString()).contains("no client dev/1 on node t1@127.0.0.1");
 
             // A credential the node does not know is refused with a message naming the file.
             LocalCredential.generate().write(dataDir);
