@@ -64,17 +64,19 @@ public final class Node implements AutoCloseable, NodeView {
             mqtt.start();
             startedAt = System.currentTimeMillis();
             localCredential = LocalCredential.generate();
+            keys.add(localCredential.key(), localCredential.secret());
+            if (settings.apiEnabled()) {
+                api = new ApiServer(new ManagementApi(this, new ObjectMapper()), keys);
+                apiAddress = api.start(settings.apiBind());
+            }
+            // Written only once every port is ours: a node that fails to start must not replace
+            // the credential of a node already running on the same data dir.
             try {
                 localCredential.write(settings.dataDir());
             } catch (IOException e) {
                 throw new NodeStartException("cannot write the local API credential "
                         + LocalCredential.file(settings.dataDir()) + ": " + e.getMessage()
                         + " (check node.data_dir and its permissions)", e);
-            }
-            keys.add(localCredential.key(), localCredential.secret());
-            if (settings.apiEnabled()) {
-                api = new ApiServer(new ManagementApi(this, new ObjectMapper()), keys);
-                apiAddress = api.start(settings.apiBind());
             }
         } catch (IllegalStateException e) {
             close();

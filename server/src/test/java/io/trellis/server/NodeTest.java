@@ -177,4 +177,16 @@ class NodeTest {
                 .hasMessageContaining("tcp:default").hasMessageContaining(String.valueOf(tcpPort()));
         second.close();
     }
+
+    @Test
+    void aNodeThatCannotOpenItsApiLeavesTheRunningNodesCredentialAlone() throws Exception {
+        Path conf = Files.writeString(dir.resolve("second.conf"), "");
+        Node second = Node.load(conf, testEnv(dir.resolve("data"), freePort(), node.apiAddress().getPort()));
+        assertThatThrownBy(second::start).isInstanceOf(NodeStartException.class)
+                .hasMessageContaining("dashboard.listeners.http.bind")
+                .hasMessageContaining(String.valueOf(node.apiAddress().getPort()));
+        second.close();
+        assertThat(io.trellis.server.api.LocalCredential.read(dir.resolve("data"))).isEqualTo(node.localCredential());
+        assertThat(api("GET", "/api/v5/nodes", null).statusCode()).isEqualTo(200);
+    }
 }
