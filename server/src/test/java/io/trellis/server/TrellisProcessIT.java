@@ -59,7 +59,12 @@ class TrellisProcessIT {
     }
 
     private Result run(Map<String, String> env, String... args) throws Exception {
-        Process p = trellis(env, args).start();
+        return run(trellis(env, args));
+    }
+
+    private Result run(ProcessBuilder pb) throws Exception {
+        List<String> args = pb.command();
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("trellis %s finished", List.of(args)).isTrue();
         return new Result(p.exitValue(), out);
@@ -72,6 +77,10 @@ class TrellisProcessIT {
         Map<String, String> env = NodeTest.testEnv(dir.resolve("data"), tcpPort, NodeTest.freePort());
         Path conf = Files.writeString(dir.resolve("trellis.conf"), "log.console.level = info\n");
         env.put("TRELLIS_CONF", conf.toString());
+        Path logFile = dir.resolve("log").resolve("trellis.log");
+        env.put("TRELLIS_LOG__FILE__ENABLE", "true");
+        env.put("TRELLIS_LOG__FILE__LEVEL", "info");
+        env.put("TRELLIS_LOG__FILE__PATH", logFile.toString());
 
         // Output to a file: Process.destroy() closes the pipes, which would lose the last lines.
         Path outFile = dir.resolve("node.out");
@@ -101,6 +110,8 @@ class TrellisProcessIT {
         assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(node.exitValue()).as("exit code; output: %s", output(outFile)).isZero();
         assertThat(output(outFile)).contains("node itest@127.0.0.1 stopped");
+        assertThat(output(logFile)).anySatisfy(line -> assertThat(line).contains("node itest@127.0.0.1 started"))
+                .anySatisfy(line -> assertThat(line).contains("node itest@127.0.0.1 stopped"));
 
         Result down = run(env, "ctl", "status");
         assertThat(down.exit()).isEqualTo(1);
@@ -118,5 +129,13 @@ class TrellisProcessIT {
         Result ok = run(Map.of(), "check-config", "--config", good.toString());
         assertThat(ok.exit()).as(ok.output()).isZero();
         assertThat(ok.output()).contains("config OK: " + good);
+
+        // Through a symlink, from another directory, with a --config relative to that directory.
+        Path link = Files.createSymbolicLink(dir.resolve("trellis"), TRELLIS);
+        ProcessBuilder viaLink = trellis(Map.of(), "check-config", "--config", "good.conf").directory(dir.toFile());
+        viaLink.command().set(0, link.toString());
+        Result relative = run(viaLink);
+        assertThat(relative.exit()).as(relative.output()).isZero();
+        assertThat(relative.output()).contains("config OK: " + good);
     }
 }
