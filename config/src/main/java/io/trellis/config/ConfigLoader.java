@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,6 +25,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +35,20 @@ import java.util.regex.Pattern;
  * checks. Every problem is collected; one {@link ConfigException} carries them all.
  */
 final class ConfigLoader {
+    /** Quoted text in a parser message: kept only when it is a bit of punctuation like '}' or '='. */
+    private static final Pattern REDACT = Pattern.compile("(['\"])(.*?)\\1");
+    private static final Pattern PLACE = Pattern.compile("([^:]*):(\\d+): .*", Pattern.DOTALL);
+    /** Problems in file order (file, then line), environment variables after. */
+    private static final Comparator<String> BY_PLACE = Comparator
+            .<String, Boolean>comparing(p -> p.startsWith("env "))
+            .thenComparing(p -> {
+                Matcher m = PLACE.matcher(p);
+                return m.matches() ? m.group(1) : p;
+            })
+            .thenComparingInt(p -> {
+                Matcher m = PLACE.matcher(p);
+                return m.matches() ? Integer.parseInt(m.group(2)) : 0;
+            });
     private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** A value and where it came from: "file:line" or "env TRELLIS_X". */
@@ -44,6 +60,7 @@ final class ConfigLoader {
     private final List<String> problems = new ArrayList<>();
     private final Map<String, Setting> leaves = new TreeMap<>();
     private final Map<String, String> objectOrigins = new HashMap<>();
+    private final Set<String> emptyObjects = new TreeSet<>();
 
     private ConfigLoader(String sourceLabel, Map<String, String> env) {
         this.sourceLabel = sourceLabel;
@@ -91,6 +108,12 @@ final class ConfigLoader {
         for (Map.Entry<String, Setting> leaf : leaves.entrySet()) {
             check(leaf.getKey(), leaf.getValue(), provided, names);
         }
+        for (String empty : emptyObjects) {
+            String[] segments = empty.split("\\.", -1);
+            if (Keys.all().stream().noneMatch(key -> isPrefixOf(segments, key.path().split("\\.")))) {
+                problems.add(objectOrigins.get(empty) + ": " + empty + ": unknown key" + suggestion(segments));
+            }
+        }
         for (String object : objectOrigins.keySet()) {
             for (String prefix : names.keySet()) {
                 if (object.startsWith(prefix + ".") && object.indexOf('.', prefix.length() + 1) < 0) {
@@ -112,8 +135,10 @@ final class ConfigLoader {
                 Object value = provided.get(path);
                 if (value == null && setting == null && key.defaultOnlyFor() != null && !name.equals(key.defaultOnlyFor())) {
                     String where = objectOrigins.getOrDefault(prefix + "." + name, sourceLabel);
+                    String leaf = key.path().substring(key.path().lastIndexOf('.') + 1);
                     problems.add(where + ": " + path + ": missing (every " + prefix + " instance other than "
-                            + key.defaultOnlyFor() + " needs it; " + key.doc() + ")");
+                            + key.defaultOnlyFor() + " must set " + leaf + ", e.g. " + leaf + " = \""
+                            + key.format(cast(key.defaultValue())) + "\" with a port of its own)");
                 }
                 values.put(path, value != null || setting != null ? value : key.defaultValue());
                 origins.put(path, setting == null ? sourceLabel + " (default)" : setting.origin());
@@ -121,6 +146,7 @@ final class ConfigLoader {
         }
         checkDuplicateBinds(values, names, origins);
         if (!problems.isEmpty()) {
+            problems.sort(BY_PLACE);
             throw new ConfigException(problems);
         }
         Map<String, Set<String>> frozen = new LinkedHashMap<>();
@@ -141,6 +167,9 @@ final class ConfigLoader {
             String origin = forcedOrigin != null ? forcedOrigin : label(value.origin());
             if (value.valueType() == ConfigValueType.OBJECT) {
                 objectOrigins.put(path, origin);
+                if (((ConfigObject) value).isEmpty()) {
+                    emptyObjects.add(path);
+                }
                 walk((ConfigObject) value, path, forcedOrigin);
             } else {
                 leaves.put(path, new Setting(value, origin));
@@ -158,15 +187,17 @@ final class ConfigLoader {
             String origin = "env " + variable;
             KeyDef<?> key = find(path.split("\\.", -1));
             if (key != null) {
-                ConfigValue value = key.textual() ? ConfigValueFactory.fromAnyRef(e.getValue()) : hoconValue(e.getValue());
+                // Text keys take the value verbatim (a cookie may hold '#' or '//'), unless it is quoted.
+                boolean verbatim = key.textual() && !e.getValue().trim().startsWith("\"");
+                ConfigValue value = verbatim ? ConfigValueFactory.fromAnyRef(e.getValue()) : hoconValue(e.getValue());
                 leaves.put(path, new Setting(value, origin));
                 continue;
             }
             ConfigValue value = hoconValue(e.getValue());
             if (value.valueType() == ConfigValueType.OBJECT) {
-                // A whole block, e.g. TRELLIS_LISTENERS__TCP__INTERNAL='{bind = "0.0.0.0:1884"}'.
+                // A whole block, e.g. TRELLIS_LISTENERS__TCP__INTERNAL='{bind = "0.0.0.0:1884"}',
+                // merged over the file's block as HOCON merges objects.
                 objectOrigins.put(path, origin);
-                leaves.keySet().removeIf(p -> p.startsWith(path + "."));
                 walk((ConfigObject) value, path, origin);
             } else {
                 leaves.put(path, new Setting(value, origin));
@@ -185,6 +216,24 @@ final class ConfigLoader {
             // not HOCON: plain text
         }
         return ConfigValueFactory.fromAnyRef(raw);
+    }
+
+    /** Whether a path is the start of a key's path ({name} matching any one segment). */
+    private static boolean isPrefixOf(String[] segments, String[] pattern) {
+        if (segments.length > pattern.length) {
+            return false;
+        }
+        for (int i = 0; i < segments.length; i++) {
+            if (!pattern[i].equals(KeyDef.NAME_SEGMENT) && !pattern[i].equals(segments[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object value) {
+        return (T) value;
     }
 
     private static KeyDef<?> find(String[] segments) {
@@ -311,7 +360,12 @@ final class ConfigLoader {
         if (e.origin() != null && message.startsWith(e.origin().description() + ": ")) {
             message = message.substring(e.origin().description().length() + 2);
         }
-        message = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+        int advice = message.indexOf(" (if you intended");
+        if (advice >= 0) {
+            message = message.substring(0, advice); // typesafe's hint about .properties files misleads here
+        }
+        message = REDACT.matcher(message).replaceAll(m -> m.group(2).matches("[\\p{Punct}\\s]{1,3}")
+                ? Matcher.quoteReplacement(m.group()) : m.group(1) + "…" + m.group(1));
         String kind = e instanceof com.typesafe.config.ConfigException.UnresolvedSubstitution
                 ? "unresolved substitution" : "syntax error";
         String fix = kind.equals("syntax error")

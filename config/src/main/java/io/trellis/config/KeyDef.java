@@ -77,6 +77,14 @@ public final class KeyDef<T> implements ConfigKey<T> {
         return defaultText;
     }
 
+    /** The default as the reference shows it: lists formatted, other values as written. */
+    public String defaultDisplay() {
+        if (defaultValue instanceof List<?>) {
+            return format(defaultValue);
+        }
+        return defaultText;
+    }
+
     /** Whether the default applies only to one instance (e.g. only listeners.tcp.default has a bind). */
     public String defaultOnlyFor() {
         return defaultOnlyFor;
@@ -94,7 +102,8 @@ public final class KeyDef<T> implements ConfigKey<T> {
             parts.add(type.allowed());
         }
         words.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(w -> parts.add(w.getKey() + " (= " + type.format(w.getValue()) + ")"));
+                .forEach(w -> parts.add(w.getKey().equals(type.format(w.getValue())) ? w.getKey()
+                        : w.getKey() + " (= " + type.format(w.getValue()) + ")"));
         return parts.isEmpty() ? null : String.join("; ", parts);
     }
 

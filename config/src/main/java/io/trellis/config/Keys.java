@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -255,7 +254,7 @@ public final class Keys {
     }
 
     private static KeyDef<List<String>> versions(String listener) {
-        return key(listener + ".ssl_options.versions", ValueTypes.stringList(Set.of("tlsv1.3", "tlsv1.2")))
+        return key(listener + ".ssl_options.versions", ValueTypes.stringList(List.of("tlsv1.3", "tlsv1.2")))
                 .check(v -> !v.isEmpty(), "no TLS version is enabled", "list at least one of tlsv1.3, tlsv1.2")
                 .byDefault("tlsv1.3,tlsv1.2").doc("TLS versions offered. Versions older than 1.2 are not supported.");
     }

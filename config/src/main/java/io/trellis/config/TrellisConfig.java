@@ -1,6 +1,7 @@
 package io.trellis.config;
 
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -88,14 +89,27 @@ public final class TrellisConfig {
     /** Every key's effective value as text, secrets shown as ******, for {@code check-config --print}. */
     public Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>();
+        Set<String> prefixesDone = new HashSet<>();
         for (KeyDef<?> key : Keys.all()) {
             String prefix = key.instancePrefix();
-            for (String name : prefix == null ? Set.of("") : names(prefix)) {
-                String path = key.concretePath(name);
-                Object value = values.get(path);
-                out.put(path, value == null ? "(not set)" : key.formatAny(value));
+            if (prefix == null) {
+                put(out, key, key.path());
+            } else if (prefixesDone.add(prefix)) {
+                // One instance at a time: listeners.tcp.default.*, then listeners.tcp.internal.*
+                for (String name : names(prefix)) {
+                    for (KeyDef<?> sibling : Keys.all()) {
+                        if (prefix.equals(sibling.instancePrefix())) {
+                            put(out, sibling, sibling.concretePath(name));
+                        }
+                    }
+                }
             }
         }
         return out;
+    }
+
+    private void put(Map<String, String> out, KeyDef<?> key, String path) {
+        Object value = values.get(path);
+        out.put(path, value == null ? "(not set)" : key.formatAny(value));
     }
 }

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /** The value types a key may have. Each parses, checks its own range and prints back. */
@@ -39,6 +38,10 @@ final class ValueTypes {
                 return true;
             }
 
+            public String allowed() {
+                return shape;
+            }
+
             public String parse(ConfigValue v) throws BadValue {
                 String s = ValueType.scalarText(v, this);
                 if (pattern != null && !pattern.matcher(s).matches()) {
@@ -52,11 +55,12 @@ final class ValueTypes {
     static ValueType<Integer> integer(int min, int max) {
         return new ValueType<>() {
             public String name() {
-                return "integer " + min + ".." + max;
+                return max >= Integer.MAX_VALUE - 1 ? "integer >= " + min : "integer " + min + ".." + max;
             }
 
             public String hint() {
-                return "write a whole number from " + min + " to " + max;
+                return max >= Integer.MAX_VALUE - 1 ? "write a whole number of at least " + min
+                        : "write a whole number from " + min + " to " + max;
             }
 
             public Integer parse(ConfigValue v) throws BadValue {
@@ -77,12 +81,15 @@ final class ValueTypes {
 
     static ValueType<Long> bytes(long min, long max) {
         return new ValueType<>() {
+            private final boolean open = max >= Long.MAX_VALUE - 1;
+
             public String name() {
-                return "byte size " + Units.formatBytes(min) + ".." + Units.formatBytes(max);
+                return "byte size " + (open ? ">= " + Units.formatBytes(min) : Units.formatBytes(min) + ".." + Units.formatBytes(max));
             }
 
             public String hint() {
-                return "write a size from " + Units.formatBytes(min) + " to " + Units.formatBytes(max)
+                return (open ? "write a size of at least " + Units.formatBytes(min)
+                        : "write a size from " + Units.formatBytes(min) + " to " + Units.formatBytes(max))
                         + ", e.g. 1MB, 64KB, 512B or a number of bytes";
             }
 
@@ -207,7 +214,7 @@ final class ValueTypes {
     }
 
     /** A list of strings; a single string is split on commas (handy in environment variables). */
-    static ValueType<List<String>> stringList(Set<String> allowed) {
+    static ValueType<List<String>> stringList(List<String> allowed) {
         return new ValueType<>() {
             public String name() {
                 return "list of strings";

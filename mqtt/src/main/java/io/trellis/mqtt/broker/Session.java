@@ -47,6 +47,8 @@ public final class Session {
     private int protocolVersion;
     private int sendWindow;
     private int clientMaxPacketSize = Integer.MAX_VALUE;
+    /** QoS 0 may share one encoding across subscribers (off for test channels that read messages). */
+    private boolean sharedEncoding;
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>(4);
     private LinkedHashMap<Integer, InFlight> inflight;
     private ArrayDeque<Queued> queue;
@@ -243,9 +245,15 @@ public final class Session {
             dropped(broker.metrics().messagesDroppedTooLarge); // MQTT 5 3.1.2.25: must not send it
             return false;
         }
-        MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0);
-        MqttPublishVariableHeader vh = new MqttPublishVariableHeader(m.topic(), packetId, props);
-        channel.writeAndFlush(new MqttPublishMessage(fh, vh, Unpooled.wrappedBuffer(m.payload())), channel.voidPromise());
+        if (qos == 0 && props == MqttProperties.NO_PROPERTIES && sharedEncoding) {
+            channel.writeAndFlush(SharedPublishEncoding.qos0(m, retain, protocolVersion == 5, channel.alloc()),
+                    channel.voidPromise());
+        } else {
+            MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0);
+            MqttPublishVariableHeader vh = new MqttPublishVariableHeader(m.topic(), packetId, props);
+            channel.writeAndFlush(new MqttPublishMessage(fh, vh, Unpooled.wrappedBuffer(m.payload())),
+                    channel.voidPromise());
+        }
         BrokerMetrics metrics = broker.metrics();
         metrics.messagesSent.increment();
         metrics.qosSent[qos].increment();
@@ -429,6 +437,7 @@ public final class Session {
         this.sendWindow = Math.max(1, Math.min(broker.settings().maxInflight() <= 0 ? 65535
                 : broker.settings().maxInflight(), receiveMaximum));
         this.clientMaxPacketSize = clientMaxPacketSize;
+        this.sharedEncoding = channel.pipeline().get(io.trellis.mqtt.transport.ChannelHandlerNames.MQTT_ENCODER) != null;
         this.expirySeconds = expirySeconds;
         this.snapshot = snapshot;
         this.disconnectedAt = 0;

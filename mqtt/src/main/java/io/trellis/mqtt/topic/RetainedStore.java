@@ -81,7 +81,8 @@ public final class RetainedStore<V> {
     }
 
     public int size() {
-        return size.intValue();
+        // A remove may count down before the racing add counts up: never report below zero.
+        return Math.max(0, size.intValue());
     }
 
     private static <V> void matchLevel(Node<V> node, String[] filter, int i, Consumer<? super V> sink) {

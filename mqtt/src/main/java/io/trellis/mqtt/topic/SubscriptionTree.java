@@ -75,7 +75,8 @@ public final class SubscriptionTree<V> {
 
     /** Number of (filter, value) pairs. */
     public int size() {
-        return size.intValue();
+        // A remove may count down before the racing add counts up: never report below zero.
+        return Math.max(0, size.intValue());
     }
 
     private static <V> void matchTrie(Node<V> node, String[] levels, int i, boolean dollar, Consumer<? super V> sink) {
