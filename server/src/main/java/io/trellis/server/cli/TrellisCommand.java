@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
  * The {@code trellis} command line. Errors go to stderr as one readable message, without a
  * stack trace unless {@code --debug} or {@code TRELLIS_DEBUG=1}. Exit codes: see {@link ExitCodes}.
  */
-@Command(name = "trellis", mixinStandardHelpOptions = true, versionProvider = TrellisCommand.VersionProvider.class,
+@Command(name = "trellis", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = TrellisCommand.VersionProvider.class,
         description = "Trellis, a clustered MQTT broker.",
         subcommands = {StartCommand.class, CheckConfigCommand.class, Ctl.class, BenchCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
