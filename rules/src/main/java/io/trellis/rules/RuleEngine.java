@@ -282,9 +282,10 @@ public final class RuleEngine implements AutoCloseable {
     }
 
     /** The SSRF check at create, update and test; a name that does not resolve passes (logged). */
-    private void checkTarget(ConnectorBody body) throws ConnectorTargetDeniedException {
+    private void checkTarget(ConnectorBody body) throws RuleConfigException {
         String field = body.type().equals("http") ? "url" : "server";
         SsrfDecision d = targetDecision(body);
+        if (d instanceof SsrfDecision.Invalid invalid) throw new RuleConfigException(field, field + ": " + invalid.reason());
         if (!d.passes()) throw new ConnectorTargetDeniedException(field, d);
         if (d instanceof SsrfDecision.Unresolved u) LOG.warn("connector {}: {}", body.id(), u.warning());
     }
