@@ -18,7 +18,6 @@ import io.trellis.rules.api.RuleBody;
 import io.trellis.rules.api.RuleTestBody;
 import io.trellis.rules.connector.ConnectorStatus;
 import io.trellis.rules.connector.ConnectorStatus.State;
-import io.trellis.rules.connector.Failures;
 import io.trellis.rules.connector.HttpConnector;
 import io.trellis.rules.connector.MqttBridgeClient;
 import io.trellis.rules.sql.RuleEvalException;
@@ -97,7 +96,8 @@ public final class RuleEngine implements AutoCloseable {
     private final SsrfAddressResolverGroup ssrfResolver;
 
     private final Map<String, ConnectorRuntime> connectors = new LinkedHashMap<>();
-    private final Map<String, ActionRuntime> actions = new LinkedHashMap<>();
+    /** Sorted by id; concurrent because the publish path reads it without the engine lock. */
+    private final Map<String, ActionRuntime> actions = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<String, RuleRuntime> rules = new LinkedHashMap<>();
     /** What the publish path reads: rebuilt on every rule change. */
     private volatile List<RuleRuntime> activeRules = List.of();
@@ -158,9 +158,7 @@ public final class RuleEngine implements AutoCloseable {
 
     private DeliveryQueue queueOf(String actionId) {
         ActionRuntime a;
-        synchronized (actions) {
-            a = actions.get(actionId);
-        }
+        a = actions.get(actionId);
         return a == null || !a.body.enabled() ? null : a.queue;
     }
 
@@ -210,10 +208,8 @@ public final class RuleEngine implements AutoCloseable {
     public synchronized void deleteConnector(String id) throws NotFoundException, RuleConfigException {
         ConnectorRuntime c = connectorOrThrow(id);
         List<String> users = new ArrayList<>();
-        synchronized (actions) {
-            for (ActionRuntime a : actions.values()) {
-                if (connectorId(a.body).equals(id)) users.add(a.body.id());
-            }
+        for (ActionRuntime a : actions.values()) {
+            if (connectorId(a.body).equals(id)) users.add(a.body.id());
         }
         if (!users.isEmpty()) {
             throw new RuleConfigException("name", "connector " + id + " is used by actions " + users + "; delete them first");
@@ -229,7 +225,7 @@ public final class RuleEngine implements AutoCloseable {
     public CompletableFuture<Void> testConnector(ConnectorBody body) throws RuleConfigException {
         checkConnectorBody(body);
         checkTarget(body);
-        if (body.type().equals("http")) return HttpConnector.create(body, group, ssrfResolver).probe();
+        if (body.type().equals("http")) return HttpConnector.create(body, group, ssrfResolver, s -> { }).probe();
         CompletableFuture<Void> done = new CompletableFuture<>();
         MqttBridgeClient[] holder = new MqttBridgeClient[1];
         holder[0] = MqttBridgeClient.create(body, group, ssrfResolver, Duration.ofDays(1), s -> {
@@ -250,10 +246,8 @@ public final class RuleEngine implements AutoCloseable {
 
     private ConnectorInfo info(ConnectorRuntime c) {
         List<ActionMetrics> ms = new ArrayList<>();
-        synchronized (actions) {
-            for (ActionRuntime a : actions.values()) {
-                if (connectorId(a.body).equals(c.body.id())) ms.add(a.queue.metrics());
-            }
+        for (ActionRuntime a : actions.values()) {
+            if (connectorId(a.body).equals(c.body.id())) ms.add(a.queue.metrics());
         }
         Map<String, Long> sum = new LinkedHashMap<>(new ActionMetrics().snapshot());
         for (ActionMetrics m : ms) m.snapshot().forEach((k, v) -> sum.merge(k, v, Long::sum));
@@ -298,71 +292,53 @@ public final class RuleEngine implements AutoCloseable {
 
     public synchronized ActionInfo createAction(ActionBody body) throws RuleConfigException {
         checkActionBody(body);
-        synchronized (actions) {
-            if (actions.containsKey(body.id())) {
-                throw new RuleConfigException("name", "action " + body.id() + " already exists; update it with PUT instead");
-            }
+        if (actions.containsKey(body.id())) {
+            throw new RuleConfigException("name", "action " + body.id() + " already exists; update it with PUT instead");
         }
         ActionRuntime a = new ActionRuntime(body, buildQueue(body));
-        synchronized (actions) {
-            actions.put(body.id(), a);
-        }
+        actions.put(body.id(), a);
         return actionInfo(a);
     }
 
     public synchronized ActionInfo updateAction(ActionBody body) throws RuleConfigException, NotFoundException {
         checkActionBody(body);
         ActionRuntime old;
-        synchronized (actions) {
-            old = actions.get(body.id());
-        }
+        old = actions.get(body.id());
         if (old == null) throw new NotFoundException("action", body.id());
         ActionRuntime a = new ActionRuntime(body, buildQueue(body));
-        synchronized (actions) {
-            actions.put(body.id(), a);
-        }
+        actions.put(body.id(), a);
         old.queue.close();
         return actionInfo(a);
     }
 
     public synchronized ActionInfo enableAction(String id, boolean enable) throws NotFoundException {
         ActionRuntime a;
-        synchronized (actions) {
-            a = actions.get(id);
-            if (a == null) throw new NotFoundException("action", id);
-            a = new ActionRuntime(a.body.withEnable(enable), a.queue);
-            actions.put(id, a);
-        }
+        a = actions.get(id);
+        if (a == null) throw new NotFoundException("action", id);
+        a = new ActionRuntime(a.body.withEnable(enable), a.queue);
+        actions.put(id, a);
         return actionInfo(a);
     }
 
     /** Refused while rules use the action (as EMQX without {@code force}). */
     public synchronized void deleteAction(String id) throws NotFoundException, RuleConfigException {
         ActionRuntime a;
-        synchronized (actions) {
-            a = actions.get(id);
-        }
+        a = actions.get(id);
         if (a == null) throw new NotFoundException("action", id);
         List<String> users = rules.values().stream().filter(r -> r.outputs.contains(id)).map(r -> r.body.id()).toList();
         if (!users.isEmpty()) throw new RuleConfigException("name", "action " + id + " is used by rules " + users + "; remove it from them first");
-        synchronized (actions) {
-            actions.remove(id);
-        }
+        actions.remove(id);
         a.queue.close();
     }
 
     public synchronized List<ActionInfo> listActions() {
-        synchronized (actions) {
-            return actions.values().stream().map(this::actionInfo).toList();
-        }
+        return actions.values().stream().map(this::actionInfo).toList();
     }
 
     public synchronized ActionInfo action(String id) throws NotFoundException {
-        synchronized (actions) {
-            ActionRuntime a = actions.get(id);
-            if (a == null) throw new NotFoundException("action", id);
-            return actionInfo(a);
-        }
+        ActionRuntime a = actions.get(id);
+        if (a == null) throw new NotFoundException("action", id);
+        return actionInfo(a);
     }
 
     private ActionInfo actionInfo(ActionRuntime a) {
@@ -414,13 +390,11 @@ public final class RuleEngine implements AutoCloseable {
     }
 
     private ConnectorRuntime runningConnector(String id) {
-        synchronized (connectorsView) {
-            return connectorsView.get(id);
-        }
+        return connectorsView.get(id);
     }
 
     /** Connectors as the delivery threads see them (they must not take the engine lock). */
-    private final Map<String, ConnectorRuntime> connectorsView = new java.util.HashMap<>();
+    private final Map<String, ConnectorRuntime> connectorsView = new java.util.concurrent.ConcurrentHashMap<>();
 
     // ---------------------------------------------------------------- rules
 
@@ -521,11 +495,9 @@ public final class RuleEngine implements AutoCloseable {
             for (int i = 0; i < refs.size(); i++) {
                 Object ref = refs.get(i);
                 if (ref instanceof String id) {
-                    synchronized (actions) {
-                        if (!actions.containsKey(id)) {
-                            throw new RuleConfigException("actions", "actions[" + i + "]: no action '" + id
-                                    + "'; refer to actions as \"<type>:<name>\" and create them first");
-                        }
+                    if (!actions.containsKey(id)) {
+                        throw new RuleConfigException("actions", "actions[" + i + "]: no action '" + id
+                                + "'; refer to actions as \"<type>:<name>\" and create them first");
                     }
                     outputs.add(id);
                 } else if (ref instanceof Map<?, ?> m && "republish".equals(m.get("function"))) {
@@ -561,9 +533,7 @@ public final class RuleEngine implements AutoCloseable {
     /** Everything configured, for persistence and replication. Holds secrets: store it as such. */
     public synchronized EngineState snapshot() {
         List<ActionBody> as;
-        synchronized (actions) {
-            as = actions.values().stream().map(a -> a.body).toList();
-        }
+        as = actions.values().stream().map(a -> a.body).toList();
         return new EngineState(connectors.values().stream().map(c -> c.body).toList(), as,
                 rules.values().stream().map(r -> r.body).toList());
     }
@@ -617,10 +587,8 @@ public final class RuleEngine implements AutoCloseable {
         rules.values().forEach(RuleRuntime::close);
         rules.clear();
         publishRules();
-        synchronized (actions) {
-            actions.values().forEach(a -> a.queue.close());
-            actions.clear();
-        }
+        actions.values().forEach(a -> a.queue.close());
+        actions.clear();
         connectors.values().forEach(ConnectorRuntime::stop);
         connectors.clear();
     }
@@ -649,7 +617,9 @@ public final class RuleEngine implements AutoCloseable {
         /** Checks and builds the client; nothing connects yet. */
         void build() throws RuleConfigException {
             if (body.type().equals("http")) {
-                http = HttpConnector.create(body, group, ssrfResolver);
+                http = HttpConnector.create(body, group, ssrfResolver, s -> {
+                    if (!stopped) status = s;
+                });
             } else {
                 mqtt = MqttBridgeClient.create(body, group, ssrfResolver, bridgeBackoff, s -> {
                     if (!stopped) status = s;
@@ -658,9 +628,7 @@ public final class RuleEngine implements AutoCloseable {
         }
 
         void start() {
-            synchronized (connectorsView) {
-                connectorsView.put(body.id(), this);
-            }
+            connectorsView.put(body.id(), this);
             if (!body.enabled()) {
                 status = ConnectorStatus.of(State.DISABLED);
                 if (mqtt != null) mqtt.close();
@@ -672,18 +640,13 @@ public final class RuleEngine implements AutoCloseable {
                 mqtt.start();
             } else if (http != null) {
                 status = ConnectorStatus.of(State.CONNECTING);
-                http.probe().whenComplete((ok, e) -> {
-                    if (stopped) return;
-                    status = e == null ? ConnectorStatus.of(State.CONNECTED) : new ConnectorStatus(State.DISCONNECTED, Failures.describe(e));
-                });
+                http.probe(); // the health check: its outcome arrives through the status listener
             }
         }
 
         void stop() {
             stopped = true;
-            synchronized (connectorsView) {
-                connectorsView.remove(body.id(), this);
-            }
+            connectorsView.remove(body.id(), this);
             if (mqtt != null) mqtt.close();
         }
     }

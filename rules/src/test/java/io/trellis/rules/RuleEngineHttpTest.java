@@ -150,6 +150,9 @@ class RuleEngineHttpTest {
                 .containsEntry("failed", 1L).containsEntry("dropped", 1L).containsEntry("retried", 0L).containsEntry("inflight", 0L));
         assertThat(engine.rule("r1").metrics()).containsEntry("actions.failed", 1L);
         assertThat(server.requests).isEmpty();
+        RuleEngine.ConnectorInfo c = engine.connector("http:hooks");
+        assertThat(c.status().state()).isEqualTo(State.DISCONNECTED);
+        assertThat(c.status().reason()).contains("127.0.0.1").contains("rule_engine.ssrf");
     }
 
     @Test

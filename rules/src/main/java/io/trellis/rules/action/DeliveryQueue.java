@@ -59,8 +59,13 @@ public final class DeliveryQueue implements AutoCloseable {
      */
     public boolean offer(Map<String, Object> fields, Consumer<Boolean> outcome) {
         metrics.matched.increment();
-        if (closed || buffered.incrementAndGet() > policy.bufferSize()) {
-            if (!closed) buffered.decrementAndGet();
+        if (closed) {
+            metrics.dropped.increment();
+            outcome.accept(false);
+            return false;
+        }
+        if (buffered.incrementAndGet() > policy.bufferSize()) {
+            buffered.decrementAndGet();
             metrics.dropped.increment();
             metrics.droppedQueueFull.increment();
             outcome.accept(false);

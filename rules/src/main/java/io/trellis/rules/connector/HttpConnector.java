@@ -36,6 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * An HTTP(S) webhook endpoint: EMQX's {@code http} connector. Each request dials through the
@@ -79,9 +80,11 @@ public final class HttpConnector {
     private final SslContext ssl;
     private final EventLoopGroup group;
     private final SsrfAddressResolverGroup resolver;
+    private final Consumer<ConnectorStatus> statusListener;
 
     private HttpConnector(URI base, Map<String, String> headers, Duration connectTimeout, Duration requestTimeout,
-                          int poolSize, SslContext ssl, EventLoopGroup group, SsrfAddressResolverGroup resolver) {
+                          int poolSize, SslContext ssl, EventLoopGroup group, SsrfAddressResolverGroup resolver,
+                          Consumer<ConnectorStatus> statusListener) {
         this.base = base;
         this.headers = headers;
         this.connectTimeout = connectTimeout;
@@ -90,11 +93,17 @@ public final class HttpConnector {
         this.ssl = ssl;
         this.group = group;
         this.resolver = resolver;
+        this.statusListener = statusListener;
     }
 
-    /** Checks the body's HTTP fields (not the SSRF policy: the engine does that first). */
-    public static HttpConnector create(ConnectorBody body, EventLoopGroup group, SsrfAddressResolverGroup resolver)
-            throws RuleConfigException {
+    /**
+     * Checks the body's HTTP fields (not the SSRF policy: the engine does that first).
+     *
+     * @param statusListener told {@code connected} after each answer and {@code disconnected} with
+     *     the reason after each failed connect
+     */
+    public static HttpConnector create(ConnectorBody body, EventLoopGroup group, SsrfAddressResolverGroup resolver,
+                                       Consumer<ConnectorStatus> statusListener) throws RuleConfigException {
         URI uri = parseUrl(body.url());
         Duration connect = duration("connect_timeout", body.connectTimeout(), Duration.ofSeconds(15));
         Duration request = duration("request_timeout", body.requestTimeout(), Duration.ofSeconds(15));
@@ -105,7 +114,7 @@ public final class HttpConnector {
             ssl = ClientTls.context(new ConnectorBody.Ssl(true, "verify_peer", null, null));
         }
         return new HttpConnector(uri, body.headers() == null ? Map.of() : Map.copyOf(body.headers()), connect, request,
-                pool, ssl, group, resolver);
+                pool, ssl, group, resolver, statusListener);
     }
 
     static URI parseUrl(String url) throws RuleConfigException {
@@ -162,8 +171,10 @@ public final class HttpConnector {
         f.addListener((ChannelFuture cf) -> {
             if (cf.isSuccess()) {
                 cf.channel().close();
+                statusListener.accept(ConnectorStatus.of(ConnectorStatus.State.CONNECTED));
                 done.complete(null);
             } else {
+                statusListener.accept(new ConnectorStatus(ConnectorStatus.State.DISCONNECTED, Failures.describe(cf.cause())));
                 done.completeExceptionally(cf.cause());
             }
         });
@@ -194,9 +205,11 @@ public final class HttpConnector {
         connect.addListener((ChannelFuture cf) -> {
             if (!cf.isSuccess()) {
                 req.release();
+                statusListener.accept(new ConnectorStatus(ConnectorStatus.State.DISCONNECTED, Failures.describe(cf.cause())));
                 done.completeExceptionally(cf.cause());
                 return;
             }
+            statusListener.accept(ConnectorStatus.of(ConnectorStatus.State.CONNECTED));
             Channel ch = cf.channel();
             var timeout = ch.eventLoop().schedule(() -> {
                 done.completeExceptionally(new java.util.concurrent.TimeoutException(
