@@ -79,6 +79,20 @@ class RuleEngineMqttBridgeTest {
     }
 
     @Test
+    void qos2PublishesCompleteOnPubcomp() throws Exception {
+        engine.createConnector(bridge("remote", "127.0.0.1:" + remote.port()));
+        await().until(() -> engine.connector("mqtt:remote").status().state() == State.CONNECTED);
+        engine.createAction(new ActionBody("mqtt", "q2", "remote", null, null,
+                new ActionBody.Parameters(null, null, null, null, "q2/${clientid}", "2", true, "p"), null));
+        engine.createRule(new RuleBody("r2", null, "SELECT clientid FROM \"#\"", List.of("mqtt:q2"), null, null));
+
+        engine.onMessagePublished(msg("x", "{}"));
+
+        assertThat(remote.publishes.poll(10, TimeUnit.SECONDS)).isEqualTo(new FakeMqttBroker.Publish("q2/c1", "p", 2, true));
+        await().untilAsserted(() -> assertThat(engine.action("mqtt:q2").metrics()).containsEntry("success", 1L).containsEntry("inflight", 0L));
+    }
+
+    @Test
     void theDefaultPolicyRefusesALoopbackBridgeServer() {
         policy.set(SsrfPolicy.builder().enable(true).build());
         assertThatThrownBy(() -> engine.createConnector(bridge("remote", "127.0.0.1:" + remote.port())))

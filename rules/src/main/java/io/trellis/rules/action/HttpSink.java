@@ -45,7 +45,7 @@ public final class HttpSink implements Sink {
     @Override
     public CompletableFuture<Void> send(Map<String, Object> fields) {
         HttpConnector c = connector.get();
-        if (c == null) return CompletableFuture.failedFuture(new IllegalStateException("connector is not running"));
+        if (c == null) return CompletableFuture.failedFuture(new NotRetryableException("connector is disabled or not running"));
         URI url;
         try {
             url = c.resolve(path.render(fields));

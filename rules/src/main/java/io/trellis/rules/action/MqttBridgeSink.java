@@ -33,7 +33,7 @@ public final class MqttBridgeSink implements Sink {
     @Override
     public CompletableFuture<Void> send(Map<String, Object> fields) {
         MqttBridgeClient c = client.get();
-        if (c == null) return CompletableFuture.failedFuture(new IllegalStateException("connector is not running"));
+        if (c == null) return CompletableFuture.failedFuture(new NotRetryableException("connector is disabled or not running"));
         return c.publish(Outputs.topic(topic, fields), Outputs.payload(payload, fields).getBytes(StandardCharsets.UTF_8),
                 Outputs.qos(qos, fields), Outputs.retain(retain, fields));
     }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -69,7 +70,15 @@ public final class FakeMqttBroker implements AutoCloseable {
                                                 p.payload().toString(StandardCharsets.UTF_8), qos, p.fixedHeader().isRetain()));
                                         if (qos == 1) {
                                             ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(p.variableHeader().packetId()).build());
+                                        } else if (qos == 2) {
+                                            ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREC, false,
+                                                    MqttQoS.AT_MOST_ONCE, false, 0), MqttMessageIdVariableHeader.from(p.variableHeader().packetId())));
                                         }
+                                    }
+                                    case PUBREL -> {
+                                        int id = ((MqttMessageIdVariableHeader) msg.variableHeader()).messageId();
+                                        ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBCOMP, false,
+                                                MqttQoS.AT_MOST_ONCE, false, 0), MqttMessageIdVariableHeader.from(id)));
                                     }
                                     case PINGREQ -> ctx.writeAndFlush(new MqttMessage(
                                             new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
