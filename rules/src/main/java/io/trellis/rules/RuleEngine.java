@@ -382,7 +382,9 @@ public final class RuleEngine implements AutoCloseable {
         try {
             rp = new RetryPolicy(o != null && o.maxBufferLen() != null ? o.maxBufferLen() : rp.bufferSize(),
                     o != null && o.inflightWindow() != null ? o.inflightWindow() : inflight,
-                    o != null && o.maxRetries() != null ? o.maxRetries() : rp.maxRetries(), rp.initialBackoff(), rp.maxBackoff());
+                    o != null && o.maxRetries() != null ? o.maxRetries()
+                            : body.parameters() != null && body.parameters().maxRetries() != null ? body.parameters().maxRetries()
+                            : rp.maxRetries(), rp.initialBackoff(), rp.maxBackoff());
         } catch (IllegalArgumentException e) {
             throw new RuleConfigException("resource_opts", "resource_opts: " + e.getMessage());
         }

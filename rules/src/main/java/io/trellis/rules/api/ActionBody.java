@@ -1,5 +1,6 @@
 package io.trellis.rules.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Map;
  * {@code resource_opts}. Rules refer to it as {@code "<type>:<name>"}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties({"tags", "status", "status_reason", "node_status", "rules", "created_at", "last_modified_at"})
 public record ActionBody(
         String type,
         String name,
@@ -22,11 +24,20 @@ public record ActionBody(
     /**
      * HTTP: {@code method} (default post), {@code path} (appended to the connector's url),
      * {@code headers}, {@code body} (empty: all selected fields as JSON). MQTT: {@code topic},
-     * {@code qos}, {@code retain}, {@code payload}. All text values are templates.
+     * {@code qos}, {@code retain}, {@code payload}. All text values are templates. Both:
+     * {@code max_retries} (EMQX's HTTP action parameter; {@code resource_opts.max_retries} wins).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties({"request_timeout"})
     public record Parameters(String method, String path, Map<String, String> headers, String body,
-                             String topic, Object qos, Object retain, String payload) {
+                             String topic, Object qos, Object retain, String payload,
+                             @JsonProperty("max_retries") Integer maxRetries) {
+
+        /** Parameters without {@code max_retries}. */
+        public Parameters(String method, String path, Map<String, String> headers, String body,
+                          String topic, Object qos, Object retain, String payload) {
+            this(method, path, headers, body, topic, qos, retain, payload, null);
+        }
     }
 
     /**
@@ -34,6 +45,8 @@ public record ActionBody(
      * a count: Trellis's stand-in for EMQX's {@code max_buffer_bytes}), {@code max_retries}.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties({"worker_pool_size", "health_check_interval", "query_mode", "request_ttl", "max_buffer_bytes",
+            "batch_size", "batch_time", "start_after_created", "start_timeout", "resume_interval"})
     public record ResourceOpts(@JsonProperty("inflight_window") Integer inflightWindow,
                                @JsonProperty("max_buffer_len") Integer maxBufferLen,
                                @JsonProperty("max_retries") Integer maxRetries) {

@@ -1,5 +1,6 @@
 package io.trellis.rules.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.trellis.config.Secret;
@@ -10,10 +11,15 @@ import java.util.Map;
  * {@code headers}, {@code pool_size}, {@code connect_timeout}, {@code request_timeout};
  * {@code type} {@code mqtt}: {@code server} ({@code host[:port]}), {@code username},
  * {@code password}, {@code clientid_prefix}, {@code keepalive}. Both: {@code ssl}, {@code enable}.
- * Durations are EMQX's ({@code "15s"}). The password is a {@link Secret}: it never shows in
+ * Durations are EMQX's ({@code "15s"}). EMQX fields Trellis does not use ({@code pool_type},
+ * {@code enable_pipelining}, {@code resource_opts}, ...) are accepted and ignored; any other
+ * unknown field is an error, so that a misspelt key is not silently dropped. The password is a {@link Secret}: it never shows in
  * {@code toString()}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(value = {"pool_type", "enable_pipelining", "resource_opts", "tags", "proto_ver", "bridge_mode",
+        "clean_start", "retry_interval", "max_inflight", "static_clientids", "status", "status_reason", "node_status",
+        "actions", "created_at"}, allowGetters = false)
 public record ConnectorBody(
         String type,
         String name,
@@ -31,8 +37,9 @@ public record ConnectorBody(
         String keepalive,
         Ssl ssl) {
 
-    /** EMQX's client {@code ssl} block (the subset Trellis uses). */
+    /** EMQX's client {@code ssl} block (the subset Trellis uses; other EMQX keys are accepted and ignored). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Ssl(Boolean enable, String verify, String cacertfile,
                       @JsonProperty("server_name_indication") String serverNameIndication) {
         public boolean enabled() {

@@ -1,5 +1,6 @@
 package io.trellis.rules.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * {@code {"function": "console"}}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties({"from", "created_at", "metadata", "metrics", "node_metrics", "last_modified_at"})
 public record RuleBody(String id, String name, String sql, List<Object> actions, Boolean enable, String description) {
 
     public boolean enabled() {
