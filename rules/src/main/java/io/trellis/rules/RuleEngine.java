@@ -134,9 +134,10 @@ public final class RuleEngine implements AutoCloseable {
             Optional<Map<String, Object>> out;
             try {
                 out = rule.sql.evaluate(input);
-            } catch (RuleEvalException | ArithmeticException e) {
+            } catch (RuntimeException e) {
+                // whatever a rule does wrong stays in its metrics: the publish path must go on
                 rule.metrics.failedException.increment();
-                LOG.debug("rule {} failed on topic {}: {}", rule.body.id(), input.topic(), e.getMessage());
+                LOG.debug("rule {} failed on topic {}: {}", rule.body.id(), input.topic(), e.toString());
                 continue;
             }
             if (out.isEmpty()) {

@@ -254,6 +254,17 @@ class RuleEngineHttpTest {
     }
 
     @Test
+    void aRuleThatFailsOnAMessageIsCountedAndThePublishPathGoesOn() throws Exception {
+        engine.createRule(new RuleBody("r1", null, "SELECT payload.x + 1 as y FROM \"t\"",
+                List.of(Map.of("function", "console")), null, null));
+        engine.onMessagePublished(msg("t", "{\"x\": \"abc\"}"));
+        engine.onMessagePublished(msg("t", "{\"x\": 1}"));
+        assertThat(engine.rule("r1").metrics()).containsEntry("matched", 2L).containsEntry("failed.exception", 1L)
+                .containsEntry("failed", 1L).containsEntry("passed", 1L);
+        await().untilAsserted(() -> assertThat(engine.rule("r1").metrics()).containsEntry("actions.success", 1L));
+    }
+
+    @Test
     void ruleTestRunsTheSqlAgainstASampleContext() throws Exception {
         var out = engine.testRule(new RuleTestBody("SELECT payload.a as a, clientid FROM \"t/#\" WHERE qos = 1",
                 Map.of("topic", "t/1", "payload", "{\"a\": 5}", "clientid", "c9", "qos", 1)));

@@ -135,7 +135,8 @@ public final class Values {
         if (v == null) return "";
         if (v instanceof String s) return s;
         if (v instanceof Double d) {
-            return d == Math.rint(d) && Math.abs(d) < 1e15 ? BigDecimal.valueOf(d).toPlainString() : Double.toString(d);
+            // EMQX keeps a float a float in text: 21.0 stays "21.0"
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? BigDecimal.valueOf(d).setScale(1).toPlainString() : Double.toString(d);
         }
         if (v instanceof Map || v instanceof List) return jsonEncode(v);
         return v.toString();

@@ -47,6 +47,8 @@ class RuleSqlTest {
             1 + 2 * 3                             | 7
             (1 + 2) * 3                           | 9
             7 / 2                                 | 3.5
+            6 / 2                                 | 3.0
+            str(2.0)                              | 2.0
             7 div 2                               | 3
             7 mod 2                               | 1
             -payload.hum                          | -40
