@@ -223,6 +223,24 @@ class RuleEngineHttpTest {
     }
 
     @Test
+    void aRequestWithoutAnAnswerTimesOut() throws Exception {
+        server.holdResponses();
+        engine.createConnector(new ConnectorBody("http", "mute", null, null, server.url(""), null, 1, "2s", "100ms",
+                null, null, null, null, null, null));
+        engine.createAction(new ActionBody("http", "mute", "mute", null, null,
+                new ActionBody.Parameters("put", "/x", null, "b", null, null, null, null, 0), null));
+        engine.createRule(new RuleBody("r1", null, "SELECT * FROM \"t\"", List.of("http:mute"), null, null));
+
+        engine.onMessagePublished(msg("t", "{}"));
+
+        await().untilAsserted(() -> assertThat(engine.action("http:mute").metrics()).containsEntry("failed", 1L)
+                .containsEntry("retried", 0L).containsEntry("inflight", 0L));
+        RecordingHttpServer.Request req = server.requests.poll(10, TimeUnit.SECONDS);
+        assertThat(req).isNotNull();
+        assertThat(req.method()).isEqualTo("PUT");
+    }
+
+    @Test
     void republishRendersTopicPayloadAndQos() throws Exception {
         engine.createRule(new RuleBody("r1", null, "SELECT payload.temp as temp, clientid, qos FROM \"sensors/#\"",
                 List.of(Map.of("function", "republish", "args",
