@@ -56,7 +56,8 @@ import javax.net.ssl.SSLParameters;
  *
  * <p>One request per connection ({@code Connection: close}): authentication is not a hot path
  * worth a pool yet. Redirects are never followed (a 3xx is returned as it is). HTTPS verifies the
- * server certificate and host name against the JDK's trust store. Response bodies are capped at
+ * server certificate and host name (against the JDK's trust store unless a client context is
+ * given). Response bodies are capped at
  * {@value #MAX_RESPONSE_BYTES} bytes.
  *
  * <p>Nothing here logs a request: bodies and headers may carry passwords.
@@ -87,6 +88,15 @@ public final class OutboundHttpClient implements AutoCloseable {
    */
   public OutboundHttpClient(Supplier<SsrfPolicy> policy, HostResolver hostResolver,
       EventLoopGroup group) {
+    this(policy, hostResolver, group, null);
+  }
+
+  /**
+   * @param ssl the client TLS context for https URLs (e.g. trusting a private CA), or
+   *     {@code null} for the JDK's trust store; host names are verified either way
+   */
+  public OutboundHttpClient(Supplier<SsrfPolicy> policy, HostResolver hostResolver,
+      EventLoopGroup group, SslContext ssl) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.hostResolver = Objects.requireNonNull(hostResolver, "hostResolver");
     this.ownsGroup = group == null;
@@ -94,9 +104,12 @@ public final class OutboundHttpClient implements AutoCloseable {
         : new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.resolver = new SsrfAddressResolverGroup(new SsrfGuard(policy, hostResolver));
     try {
-      this.ssl = SslContextBuilder.forClient().build();
+      this.ssl = ssl != null ? ssl : SslContextBuilder.forClient().build();
     } catch (SSLException e) {
       throw new IllegalStateException("cannot set up TLS for outbound HTTPS", e);
+    }
+    if (!this.ssl.isClient()) {
+      throw new IllegalArgumentException("ssl: a client TLS context is needed");
     }
   }
 
