@@ -106,9 +106,8 @@ class JwtAuthenticatorTest {
     assertThat(jwt(JwtKeySource.publicKey("k", pem(p521.getPublic())))
         .authenticate(withPassword(sign("ES512", claims(NOW + 60), p521.getPrivate()))))
         .isEqualTo(AuthnResult.allow(false));
-    // A P-384 signature labelled ES256 does not pass as ES256.
-    String mislabelled = sign("ES384", "{\"alg\":\"ES256\"}", claims(NOW + 60),
-        p384.getPrivate());
+    // A valid SHA-256 ECDSA signature made on P-384 is not ES256 (RFC 7518 pins the curve).
+    String mislabelled = sign("ES256", claims(NOW + 60), p384.getPrivate());
     assertThat(jwt(JwtKeySource.publicKey("k", pem(p384.getPublic())))
         .authenticate(withPassword(mislabelled))).isEqualTo(AuthnResult.IGNORE);
   }
@@ -151,6 +150,10 @@ class JwtAuthenticatorTest {
     JwtAuthenticator auth = jwt(JwtKeySource.hmac("k", SECRET, false));
     assertThat(auth.authenticate(withPassword(unsigned))).isEqualTo(AuthnResult.IGNORE);
     assertThat(auth.authenticate(withPassword(unsignedWithJunk))).isEqualTo(AuthnResult.IGNORE);
+    // A header with extensions this verifier does not know ("crit") is refused, even signed.
+    String critical = sign("HS256", "{\"alg\":\"HS256\",\"crit\":[\"exp2\"],\"exp2\":1}",
+        claims(NOW + 60), secret(SECRET));
+    assertThat(auth.authenticate(withPassword(critical))).isEqualTo(AuthnResult.IGNORE);
     assertThat(AuthenticationChain.of(List.of(auth)).authenticate(withPassword(unsigned))
         .allowed()).isFalse();
   }
