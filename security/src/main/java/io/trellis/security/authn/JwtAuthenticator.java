@@ -47,7 +47,7 @@ import javax.crypto.SecretKey;
  * EMQX's {@code disconnect_after_expire}) and its ACL claim, which is recorded in the
  * {@link JwtAclStore} given at construction for the authorizer to consult.
  */
-public final class JwtAuthenticator implements Authenticator {
+public final class JwtAuthenticator implements Authenticator, AutoCloseable {
 
   /** EMQX's {@code from}. */
   public enum From {
@@ -74,6 +74,8 @@ public final class JwtAuthenticator implements Authenticator {
   private final String aclClaimName;
   private final JwtAclStore aclStore;
   private final Clock clock;
+  private final boolean disconnectAfterExpire;
+  private final Jwks ownedJwks;
 
   /**
    * @param verifyClaims claim name to expected value, with {@code ${username}} and
@@ -84,6 +86,18 @@ public final class JwtAuthenticator implements Authenticator {
    */
   public JwtAuthenticator(String keyPrefix, From from, JwtKeySource keys,
       Map<String, String> verifyClaims, String aclClaimName, JwtAclStore aclStore, Clock clock) {
+    this(keyPrefix, from, keys, verifyClaims, aclClaimName, aclStore, clock, true, null);
+  }
+
+  /**
+   * As above, with EMQX's {@code disconnect_after_expire} and a key set this authenticator
+   * closes (see {@link JwtSettings#build}).
+   */
+  JwtAuthenticator(String keyPrefix, From from, JwtKeySource keys,
+      Map<String, String> verifyClaims, String aclClaimName, JwtAclStore aclStore, Clock clock,
+      boolean disconnectAfterExpire, Jwks ownedJwks) {
+    this.disconnectAfterExpire = disconnectAfterExpire;
+    this.ownedJwks = ownedJwks;
     this.from = Objects.requireNonNull(from, keyPrefix + ".from");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.verifyClaims = verifyClaims == null ? Map.of() : new LinkedHashMap<>(verifyClaims);
@@ -104,6 +118,22 @@ public final class JwtAuthenticator implements Authenticator {
   @Override
   public String id() {
     return "jwt";
+  }
+
+  /**
+   * EMQX's {@code disconnect_after_expire} (default true): the broker closes a client's
+   * connection at its token's {@link Outcome#expiresAt()}.
+   */
+  public boolean disconnectAfterExpire() {
+    return disconnectAfterExpire;
+  }
+
+  /** Stops the JWKS refresh when this authenticator fetches its keys. */
+  @Override
+  public void close() {
+    if (ownedJwks != null) {
+      ownedJwks.close();
+    }
   }
 
   @Override
