@@ -89,6 +89,11 @@ public final class HttpAuthenticator implements Authenticator {
   /** Blocks up to the request timeout (plus a margin); prefer {@link #authenticateAsync}. */
   @Override
   public AuthnResult authenticate(ConnectInfo connect) {
+    if (client.onOwnEventLoop()) {
+      LOG.warn("authentication service called synchronously on its own HTTP client's event loop"
+          + " (it would deadlock); ignoring it: use authenticateAsync there");
+      return AuthnResult.IGNORE;
+    }
     try {
       return authenticateAsync(connect)
           .get(template.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);

@@ -124,6 +124,19 @@ public final class OutboundHttpClient implements AutoCloseable {
   }
 
   /**
+   * True on one of this client's own event loop threads, where waiting for a response would
+   * deadlock (the response is read by that same thread): synchronous callers check this first.
+   */
+  public boolean onOwnEventLoop() {
+    for (io.netty.util.concurrent.EventExecutor e : group) {
+      if (e.inEventLoop()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The configuration-time check of an endpoint: a well-formed http or https URL that the current
    * SSRF policy allows. Returns the parsed URL.
    *

@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * {@code ${retain}} ({@code true | false}). The url is SSRF-checked here and at every connect.
  *
  * <p>{@link #authorizeAsync} never blocks; {@link #authorize} waits for it (the
- * {@link AuthzSource} contract is synchronous), so call it only off the event loop.
+ * {@link AuthzSource} contract is synchronous): called on an MQTT event loop it holds that loop
+ * for up to {@code request_timeout}, so the broker should ask this source off the loop (or use
+ * the async form). Called on the HTTP client's own loop it answers NOMATCH at once rather than
+ * deadlock; give the client its own group (the default) so the two never coincide.
  */
 public final class HttpAuthzSource implements AuthzSource {
 
@@ -76,6 +79,11 @@ public final class HttpAuthzSource implements AuthzSource {
 
   @Override
   public AuthzResult authorize(AuthzClient who, AuthzAction action, String topic) {
+    if (client.onOwnEventLoop()) {
+      LOG.warn("authorization service called synchronously on its own HTTP client's event loop"
+          + " (it would deadlock); ignoring it: use authorizeAsync there");
+      return AuthzResult.NOMATCH;
+    }
     try {
       return authorizeAsync(who, action, topic)
           .get(template.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);

@@ -108,6 +108,18 @@ class HttpAuthzSourceTest {
   }
 
   @Test
+  void aSynchronousCallOnTheClientsOwnLoopDoesNotDeadlock() throws Exception {
+    server.answer(LocalHttpServer.Answer.json(200, "{\"result\":\"allow\"}"));
+    HttpAuthzSource source = source(Duration.ofSeconds(30));
+    AuthzResult onLoop = client.group().next()
+        .submit(() -> source.authorize(who, AuthzAction.publish(0, false), "t"))
+        .get(10, TimeUnit.SECONDS);
+    assertThat(onLoop).isEqualTo(AuthzResult.NOMATCH);
+    assertThat(source.authorize(who, AuthzAction.publish(0, false), "t"))
+        .isEqualTo(AuthzResult.ALLOW);
+  }
+
+  @Test
   void theUrlIsSsrfChecked() throws Exception {
     policy.set(SsrfPolicy.builder().enable(true).build());
     assertThatThrownBy(() -> source(null)).hasMessageContaining("authorization.sources.2.url")
