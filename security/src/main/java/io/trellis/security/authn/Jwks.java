@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>RSA ({@code kty = RSA}) and EC ({@code kty = EC}, P-256/P-384/P-521) keys are read; other
  * kinds and keys with {@code use = enc} are skipped. A token with a {@code kid} is checked only
- * against the key with that id; a key that names an {@code alg} is used only for it.
+ * against the key with that id; a key that names an {@code alg} is used only for it. A
+ * {@code kid} the set does not hold (the issuer rotated its keys) causes an early fetch, at most
+ * one every 30 seconds, once {@link #start()} has run.
  */
 public final class Jwks implements JwtKeySource, AutoCloseable {
 
@@ -54,6 +56,10 @@ public final class Jwks implements JwtKeySource, AutoCloseable {
   private final OutboundHttpClient client;
   private final AtomicReference<List<Jwk>> keys = new AtomicReference<>(List.of());
   private volatile ScheduledFuture<?> refresher;
+  /** When an unknown kid last caused a fetch (nanoTime), or 0: at most one per interval. */
+  private final java.util.concurrent.atomic.AtomicLong lastKidMissFetch =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.function.LongSupplier nanoTime = System::nanoTime;
 
   /**
    * Checks the endpoint; fetches nothing until {@link #start()}.
@@ -164,10 +170,12 @@ public final class Jwks implements JwtKeySource, AutoCloseable {
   @Override
   public List<Key> candidates(String alg, String kid) {
     List<Key> out = new ArrayList<>();
+    boolean kidKnown = kid == null;
     for (Jwk jwk : keys.get()) {
       if (kid != null && !kid.equals(jwk.kid())) {
         continue;
       }
+      kidKnown = true;
       if (jwk.alg() != null && !jwk.alg().equals(alg)) {
         continue;
       }
@@ -175,8 +183,36 @@ public final class Jwks implements JwtKeySource, AutoCloseable {
         out.add(jwk.key());
       }
     }
+    if (!kidKnown && refresher != null) {
+      fetchForUnknownKid();
+    }
     return out;
   }
+
+  /**
+   * A token names a key the set does not hold: the issuer may have rotated its keys. Fetch now
+   * (in the background; this token is still refused), at most once per
+   * {@link #KID_MISS_FETCH_INTERVAL} so that tokens with made-up kids cannot drive the endpoint.
+   */
+  private void fetchForUnknownKid() {
+    long now = nanoTime.getAsLong();
+    long last = lastKidMissFetch.get();
+    long gap = Math.min(KID_MISS_FETCH_INTERVAL.toNanos(), refreshInterval.toNanos());
+    if ((last == 0 || now - last >= gap) && lastKidMissFetch.compareAndSet(last, now)) {
+      kidMissFetches.incrementAndGet();
+      refresh();
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger kidMissFetches =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many fetches an unknown kid has started (for tests and metrics). */
+  int kidMissFetches() {
+    return kidMissFetches.get();
+  }
+
+  public static final Duration KID_MISS_FETCH_INTERVAL = Duration.ofSeconds(30);
 
   /** How many keys are loaded now. */
   public int size() {

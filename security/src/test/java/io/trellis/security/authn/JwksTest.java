@@ -116,6 +116,33 @@ class JwksTest {
   }
 
   @Test
+  void anUnknownKidFetchesTheRotatedSetOnce() throws Exception {
+    try (Jwks jwks = new Jwks("a", server.url("/jwks"), null, client)) {
+      jwks.start();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> jwks.size() == 2);
+      KeyPair rotated = JwtTestTokens.ec("secp256r1");
+      server.answer(LocalHttpServer.Answer.json(200, "{\"keys\":["
+          + ecJwk("ec-2", (ECPublicKey) rotated.getPublic()) + "]}"));
+      JwtAuthenticator auth = new JwtAuthenticator("a", JwtAuthenticator.From.PASSWORD, jwks,
+          Map.of(), null, null, Clock.systemUTC());
+      String token = sign("ES256", "{\"alg\":\"ES256\",\"kid\":\"ec-2\"}", "{}",
+          rotated.getPrivate());
+      assertThat(auth.authenticate(withPassword(token))).isEqualTo(AuthnResult.IGNORE);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> auth.authenticate(withPassword(token)).allowed());
+      assertThat(server.seen()).hasSize(2);
+      // Made-up kids do not cause more fetches within the interval.
+      String madeUp = sign("ES256", "{\"alg\":\"ES256\",\"kid\":\"nope\"}", "{}",
+          rotated.getPrivate());
+      for (int i = 0; i < 5; i++) {
+        assertThat(auth.authenticate(withPassword(madeUp))).isEqualTo(AuthnResult.IGNORE);
+      }
+      assertThat(jwks.kidMissFetches()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void beforeTheFirstFetchTokensAreIgnored() throws Exception {
     try (Jwks jwks = new Jwks("a", server.url("/jwks"), null, client)) {
       JwtAuthenticator auth = new JwtAuthenticator("a", JwtAuthenticator.From.PASSWORD, jwks,
