@@ -60,12 +60,29 @@ public final class NodeRules implements AutoCloseable {
         SsrfPolicyHolder holder = new SsrfPolicyHolder(initial);
         BrokerRules wiring = new BrokerRules(broker);
         RuleEngine engine = RuleEngine.builder().ssrfPolicy(holder).republisher(wiring).build();
-        if (stored != null && stored.engine() != null) {
-            List<String> problems = engine.load(stored.engine());
-            problems.forEach(p -> LOG.warn("rules state {}: {}", store.file(), p));
-        }
+        EngineState state = merge(stored == null ? null : stored.engine(), settings.fromFile());
+        List<String> problems = engine.load(state);
+        problems.forEach(p -> LOG.warn("rules state (config file and {}): {}", store.file(), p));
         wiring.engine(engine);
         return new NodeRules(holder, engine, store, wiring, override);
+    }
+
+    /**
+     * The API's saved state with the config file's items laid over it: an item defined in the file
+     * wins over a saved one with the same id, as EMQX's etc/emqx.conf wins over cluster.hocon.
+     */
+    static EngineState merge(EngineState saved, EngineState file) {
+        if (saved == null) return file;
+        java.util.Map<String, io.trellis.rules.api.ConnectorBody> cs = new java.util.LinkedHashMap<>();
+        saved.connectors().forEach(x -> cs.put(x.id(), x));
+        file.connectors().forEach(x -> cs.put(x.id(), x));
+        java.util.Map<String, io.trellis.rules.api.ActionBody> as = new java.util.LinkedHashMap<>();
+        saved.actions().forEach(x -> as.put(x.id(), x));
+        file.actions().forEach(x -> as.put(x.id(), x));
+        java.util.Map<String, io.trellis.rules.api.RuleBody> rs = new java.util.LinkedHashMap<>();
+        saved.rules().forEach(x -> rs.put(x.id(), x));
+        file.rules().forEach(x -> rs.put(x.id(), x));
+        return new EngineState(List.copyOf(cs.values()), List.copyOf(as.values()), List.copyOf(rs.values()));
     }
 
     /** Applies {@code body} over {@code base}: null fields keep the base's values. */

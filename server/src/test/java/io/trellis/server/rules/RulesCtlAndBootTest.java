@@ -90,4 +90,42 @@ class RulesCtlAndBootTest {
         assertThat(err.toString()).contains("rule_engine.ssrf.deny_cidrs").contains("10/8");
         assertThat(out.toString()).doesNotContain("notice");
     }
+
+    @Test
+    void rulesConnectorsAndActionsFromTheConfigFileLoadAndADeniedTargetStaysDisabled() throws Exception {
+        Files.writeString(dir.resolve("trellis.conf"), """
+                rule_engine {
+                  ssrf.enable = true
+                  rules.from_file {
+                    sql = "SELECT payload.temp as t FROM \\"sensors/#\\" WHERE payload.temp > 30"
+                    actions = ["http:internal", {function = republish, args {topic = "alerts/${clientid}", payload = "${t}"}}]
+                    description = "from the file"
+                  }
+                }
+                connectors.http.internal {
+                  url = "http://169.254.169.254/latest/meta-data"
+                  headers { content-type = "application/json" }
+                }
+                actions.http.internal {
+                  connector = internal
+                  parameters { method = post, body = "${t}" }
+                }
+                """);
+        node = startNode(dir, dir.resolve("data"), Map.of());
+        var c = api(node, "GET", "/api/v5/connectors/http:internal", null).json();
+        assertThat(c.get("enable").asBoolean()).isFalse();
+        assertThat(c.get("status_reason").asText()).contains("169.254.169.254");
+        var rule = api(node, "GET", "/api/v5/rules/from_file", null).json();
+        assertThat(rule.get("description").asText()).isEqualTo("from the file");
+        assertThat(rule.get("actions")).hasSize(2);
+        assertThat(api(node, "GET", "/api/v5/actions/http:internal", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aMisspeltFieldInAConfigFileConnectorIsAProblemNamingItsKey() throws Exception {
+        Path conf = Files.writeString(dir.resolve("c.conf"), "connectors.http.hook { urll = \"http://example.com/\" }\n");
+        assertThat(TrellisCommand.run(new String[] {"check-config", "--config", conf.toString()}, Map.of(),
+                new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(1);
+        assertThat(err.toString()).contains("connectors.http.hook").contains("urll");
+    }
 }
