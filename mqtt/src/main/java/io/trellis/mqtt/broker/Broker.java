@@ -21,14 +21,14 @@ public final class Broker {
 
     private final BrokerSettings settings;
     private final BrokerMetrics metrics = new BrokerMetrics();
+    /** The rule engine seam: a no-op until one is installed (one volatile read per message). */
+    private volatile io.trellis.mqtt.rules.PublishListener publishListener = io.trellis.mqtt.rules.PublishListener.NONE;
     private final SubscriptionTree<Route> tree = new SubscriptionTree<>();
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final ConcurrentHashMap<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object registryLock = new Object();
     private final BrokerMetrics.Gauge subscriptionsCount = new BrokerMetrics.Gauge();
-    /** The rule engine seam: a no-op until one is installed (one volatile read per message). */
-    private volatile io.trellis.mqtt.rules.PublishListener publishListener = io.trellis.mqtt.rules.PublishListener.NONE;
 
     public Broker(BrokerSettings settings) {
         this.settings = settings;
