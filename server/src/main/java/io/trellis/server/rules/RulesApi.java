@@ -36,7 +36,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * EMQX's rule engine endpoints: {@code /api/v5/connectors}, {@code /api/v5/actions},
- * {@code /api/v5/rules}, {@code /api/v5/rule_test}, {@code /api/v5/rule_engine} (the SSRF policy).
+ * {@code /api/v5/rules}, {@code /api/v5/rule_test}, {@code /api/v5/connectors_probe},
+ * {@code /api/v5/actions_probe}, {@code /api/v5/rule_engine} (the SSRF policy).
  * Bad bodies and SSRF denials answer 400 with the engine's text (EMQX's wording for the policy),
  * unknown ids 404; passwords show as {@code ******} and a PUT that sends {@code ******} back keeps
  * the stored one. Every successful change is persisted ({@link NodeRules#persist()}).
@@ -72,6 +73,7 @@ public final class RulesApi {
                     rules.persist();
                     return ApiResponse.ok(actionJson(a));
                 }))
+                .add(POST, "/api/v5/actions_probe", this::probeAction)
                 .add(DELETE, "/api/v5/actions/{id}", r -> change(() -> engine().deleteAction(r.pathParam("id"))))
                 .add(POST, "/api/v5/actions/{id}/enable/{enable}", r -> change(() -> engine().enableAction(r.pathParam("id"), flag(r))))
                 .add(GET, "/api/v5/rules", r -> ApiResponse.ok(page(engine().listRules().stream().map(RulesApi::ruleJson).toList())))
@@ -136,6 +138,26 @@ public final class RulesApi {
                 throw ApiException.badRequest("connector test failed: " + cause.getMessage());
             } catch (TimeoutException e) {
                 throw ApiException.badRequest("connector test failed: no connection within " + PROBE_TIMEOUT_SECONDS + "s");
+            }
+            return ApiResponse.noContent();
+        });
+    }
+
+    /** An action's test: its connector must exist, and the connector's target is tested as connectors_probe does. */
+    private ApiResponse probeAction(ApiRequest r) {
+        return call(() -> {
+            ActionBody action = parse(r, ActionBody.class);
+            if (action.type() == null || action.connector() == null) {
+                throw ApiException.badRequest("an action needs type and connector, e.g. {\"type\": \"http\", \"connector\": \"my_hook\", ...}");
+            }
+            ConnectorBody connector = engine().connector(action.type() + ":" + action.connector()).body();
+            try {
+                engine().testConnector(connector).get(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                throw ApiException.badRequest("action test failed: " + cause.getMessage());
+            } catch (TimeoutException e) {
+                throw ApiException.badRequest("action test failed: no connection within " + PROBE_TIMEOUT_SECONDS + "s");
             }
             return ApiResponse.noContent();
         });

@@ -182,6 +182,8 @@ class RulesEndToEndTest {
         var put = api(node, "PUT", "/api/v5/connectors/mqtt:b", Map.of("server", "127.0.0.1:9", "username", "u", "password", "******"));
         assertThat(put.status()).as(put.body()).isEqualTo(200);
         assertThat(node.rules().engine().connector("mqtt:b").body().password().reveal()).isEqualTo("hunter2");
+        assertThat(api(node, "POST", "/api/v5/actions_probe", Map.of("type", "mqtt", "name", "x", "connector", "nope",
+                "parameters", Map.of("topic", "t"))).status()).isEqualTo(404);
         assertThat(api(node, "POST", "/api/v5/connectors/mqtt:b/enable/false", null).status()).isEqualTo(204);
         assertThat(api(node, "DELETE", "/api/v5/connectors/mqtt:b", null).status()).isEqualTo(204);
         assertThat(api(node, "GET", "/api/v5/connectors/mqtt:b", null).status()).isEqualTo(404);
