@@ -223,6 +223,22 @@ public final class Keys {
     public static final KeyDef<String> LOG_FILE_LEVEL = oneOf("log.file.level", LOG_LEVELS.toArray(String[]::new))
             .byDefault("warning").doc("Lowest level written to the log file.");
 
+    // ---- rule_engine.ssrf (EMQX 6 names and defaults) ----------------------------------------
+    // enable defaults to false as in EMQX (issue 5: "EMQX's defaults"), so a config written for
+    // EMQX behaves the same; bin/trellis check-config prints a notice while it is off. The CIDR
+    // lists are checked strictly (10/8 is an error) when the node reads them, naming the key.
+
+    public static final KeyDef<Boolean> RULE_ENGINE_SSRF_ENABLE = bool("rule_engine.ssrf.enable")
+            .byDefault("false").doc("Check every connector target (HTTP url, MQTT bridge server) against the lists below when it is created, updated or tested, and every connect against the address dialled. Off by default as in EMQX; check-config prints a notice while off.");
+    public static final KeyDef<List<String>> RULE_ENGINE_SSRF_ALLOW_CIDRS = key("rule_engine.ssrf.allow_cidrs", ValueTypes.stringList(null))
+            .byDefault("").doc("CIDRs a target may resolve to even when deny_cidrs matches (allow wins), e.g. [\"10.1.2.0/24\"]. Strict: 10.0.0.0/8, not 10/8.");
+    public static final KeyDef<List<String>> RULE_ENGINE_SSRF_DENY_CIDRS = key("rule_engine.ssrf.deny_cidrs", ValueTypes.stringList(null))
+            .byDefault("127.0.0.0/8,::1/128,169.254.0.0/16,fe80::/10,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8,100.100.100.200/32,169.254.169.253/32")
+            .doc("CIDRs a target must not resolve to: EMQX's list, with 0.0.0.0/8 for 0.0.0.0/32 and ::/128 added.");
+    public static final KeyDef<List<String>> RULE_ENGINE_SSRF_DENY_HOSTS = key("rule_engine.ssrf.deny_hosts", ValueTypes.stringList(null))
+            .byDefault("metadata.tencentyun.com,metadata.google.internal,metadata.azure.internal")
+            .doc("Host names refused outright (case-insensitive, trailing dot ignored): cloud metadata endpoints.");
+
     private Keys() {
     }
 

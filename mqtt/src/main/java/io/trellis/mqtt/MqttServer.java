@@ -140,4 +140,9 @@ public final class MqttServer implements AutoCloseable {
         if (acceptGroup != null) acceptGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         bound.clear();
     }
+
+    /** Installs the rule engine seam (every published message, before routing); null uninstalls it. */
+    public void installPublishListener(io.trellis.mqtt.rules.PublishListener listener) {
+        broker.installPublishListener(listener);
+    }
 }

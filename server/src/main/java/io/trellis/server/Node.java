@@ -14,6 +14,9 @@ import io.trellis.server.api.NodeView;
 import io.trellis.server.node.ListenerSpecs;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
+import io.trellis.server.rules.NodeRules;
+import io.trellis.server.rules.RuleEngineSettings;
+import io.trellis.server.rules.RulesApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -32,6 +35,8 @@ public final class Node implements AutoCloseable, NodeView {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
     private final NodeSettings settings;
+    private final RuleEngineSettings ruleSettings;
+    private NodeRules rules;
     private MqttServer mqtt;
     private ApiServer api;
     private InetSocketAddress apiAddress;
@@ -40,12 +45,18 @@ public final class Node implements AutoCloseable, NodeView {
     private boolean closed;
 
     public Node(NodeSettings settings) {
+        this(settings, RuleEngineSettings.defaults());
+    }
+
+    public Node(NodeSettings settings, RuleEngineSettings ruleSettings) {
         this.settings = settings;
+        this.ruleSettings = ruleSettings;
     }
 
     /** Loads and validates the config (file plus TRELLIS_* overrides from env) into a node not yet started. */
     public static Node load(Path configFile, Map<String, String> env) throws ConfigException {
-        return new Node(NodeSettings.from(TrellisConfig.load(configFile, env)));
+        TrellisConfig config = TrellisConfig.load(configFile, env);
+        return new Node(NodeSettings.from(config), RuleEngineSettings.from(config));
     }
 
     public NodeSettings settings() {
@@ -62,11 +73,14 @@ public final class Node implements AutoCloseable, NodeView {
         try {
             mqtt = new MqttServer(settings.broker(), specs);
             mqtt.start();
+            startRules();
             startedAt = System.currentTimeMillis();
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
-                api = new ApiServer(new ManagementApi(this, new ObjectMapper()), keys);
+                ManagementApi management = new ManagementApi(this, new ObjectMapper());
+                new RulesApi(rules).register(management.router());
+                api = new ApiServer(management, keys);
                 apiAddress = api.start(settings.apiBind());
             }
             // Written only once every port is ours: a node that fails to start must not replace
@@ -92,6 +106,22 @@ public final class Node implements AutoCloseable, NodeView {
             LOG.info("listener dashboard:http on {}", hostPort(apiAddress));
         }
         LOG.info("node {} started", settings.nodeName());
+    }
+
+    /** The rule engine with its persisted state, fed by every publish (see BrokerRules). */
+    private void startRules() throws NodeStartException {
+        try {
+            rules = NodeRules.start(ruleSettings, settings.dataDir(), () -> mqtt.admin());
+        } catch (IOException | RuntimeException e) {
+            throw new NodeStartException("cannot read the rules state under " + settings.dataDir() + ": " + e.getMessage()
+                    + " (fix or move away rules.json in node.data_dir)", e);
+        }
+        mqtt.installPublishListener(rules.wiring());
+    }
+
+    /** The rule engine, or null before start. */
+    public NodeRules rules() {
+        return rules;
     }
 
     private ApiKeys apiKeys() throws NodeStartException {
@@ -157,6 +187,10 @@ public final class Node implements AutoCloseable, NodeView {
         closed = true;
         if (api != null) {
             api.close();
+        }
+        if (rules != null) {
+            mqtt.installPublishListener(null);
+            rules.close();
         }
         if (mqtt != null) {
             mqtt.close();

@@ -21,6 +21,8 @@ public final class Broker {
 
     private final BrokerSettings settings;
     private final BrokerMetrics metrics = new BrokerMetrics();
+    /** The rule engine seam: a no-op until one is installed (one volatile read per message). */
+    private volatile io.trellis.mqtt.rules.PublishListener publishListener = io.trellis.mqtt.rules.PublishListener.NONE;
     private final SubscriptionTree<Route> tree = new SubscriptionTree<>();
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final ConcurrentHashMap<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
@@ -55,6 +57,8 @@ public final class Broker {
     public int publish(Message message) {
         metrics.messagesReceived.increment();
         metrics.qosReceived[message.qos()].increment();
+        publishListener.published(message);
+
         if (message.retain() && settings.retainAvailable()) {
             if (message.payload().length == 0) {
                 retained.remove(message.topic());
@@ -250,5 +254,10 @@ public final class Broker {
 
     long subscriptionsMax() {
         return subscriptionsCount.max();
+    }
+
+    /** Installs the rule engine seam; {@link io.trellis.mqtt.rules.PublishListener#NONE} uninstalls it. */
+    public void installPublishListener(io.trellis.mqtt.rules.PublishListener listener) {
+        publishListener = listener == null ? io.trellis.mqtt.rules.PublishListener.NONE : listener;
     }
 }

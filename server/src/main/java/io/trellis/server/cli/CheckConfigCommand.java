@@ -34,6 +34,9 @@ final class CheckConfigCommand implements Callable<Integer> {
         try {
             loaded = TrellisConfig.load(file, ServerEnv.forConfig(env));
             NodeSettings.from(loaded);
+            if (!io.trellis.server.rules.RuleEngineSettings.from(loaded).ssrfPolicy().enabled()) {
+                spec.commandLine().getOut().println(io.trellis.server.rules.RuleEngineSettings.SSRF_DISABLED_NOTICE);
+            }
         } catch (ConfigException e) {
             e.problems().forEach(spec.commandLine().getErr()::println);
             spec.commandLine().getErr().flush();
