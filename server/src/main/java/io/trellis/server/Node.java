@@ -1,0 +1,168 @@
+package io.trellis.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.config.ConfigException;
+import io.trellis.config.TrellisConfig;
+import io.trellis.mqtt.MqttServer;
+import io.trellis.mqtt.broker.BrokerAdmin;
+import io.trellis.mqtt.transport.BoundListener;
+import io.trellis.server.api.ApiKeys;
+import io.trellis.server.api.ApiServer;
+import io.trellis.server.api.LocalCredential;
+import io.trellis.server.api.ManagementApi;
+import io.trellis.server.api.NodeView;
+import io.trellis.server.node.ListenerSpecs;
+import io.trellis.server.node.NodeSettings;
+import io.trellis.server.node.NodeStartException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Trellis node: the MQTT server and the management API, started from a config file.
+ * Lifecycle: {@link #load} or construct, {@link #start()}, {@link #close()} (idempotent). Relative
+ * paths (data dir, cert files) resolve against the working directory, which bin/trellis sets to
+ * the install directory.
+ */
+public final class Node implements AutoCloseable, NodeView {
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    private final NodeSettings settings;
+    private MqttServer mqtt;
+    private ApiServer api;
+    private InetSocketAddress apiAddress;
+    private LocalCredential localCredential;
+    private long startedAt;
+    private boolean closed;
+
+    public Node(NodeSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Loads and validates the config (file plus TRELLIS_* overrides from env) into a node not yet started. */
+    public static Node load(Path configFile, Map<String, String> env) throws ConfigException {
+        return new Node(NodeSettings.from(TrellisConfig.load(configFile, env)));
+    }
+
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Opens the MQTT listeners, writes the local API credential and opens the API. On any failure
+     * closes what it opened and throws with a message naming the listener or file to fix.
+     */
+    public synchronized void start() throws NodeStartException {
+        ApiKeys keys = apiKeys();
+        var specs = ListenerSpecs.build(settings.listeners());
+        try {
+            mqtt = new MqttServer(settings.broker(), specs);
+            mqtt.start();
+            startedAt = System.currentTimeMillis();
+            localCredential = LocalCredential.generate();
+            keys.add(localCredential.key(), localCredential.secret());
+            if (settings.apiEnabled()) {
+                api = new ApiServer(new ManagementApi(this, new ObjectMapper()), keys);
+                apiAddress = api.start(settings.apiBind());
+            }
+            // Written only once every port is ours: a node that fails to start must not replace
+            // the credential of a node already running on the same data dir.
+            try {
+                localCredential.write(settings.dataDir());
+            } catch (IOException e) {
+                throw new NodeStartException("cannot write the local API credential "
+                        + LocalCredential.file(settings.dataDir()) + ": " + e.getMessage()
+                        + " (check node.data_dir and its permissions)", e);
+            }
+        } catch (IllegalStateException e) {
+            close();
+            throw new NodeStartException(e.getMessage(), e);
+        } catch (NodeStartException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        for (BoundListener l : listeners()) {
+            LOG.info("listener {} on {}", l.spec().id(), hostPort(l.address()));
+        }
+        if (apiAddress != null) {
+            LOG.info("listener dashboard:http on {}", hostPort(apiAddress));
+        }
+        LOG.info("node {} started", settings.nodeName());
+    }
+
+    private ApiKeys apiKeys() throws NodeStartException {
+        ApiKeys keys = new ApiKeys();
+        if (settings.apiKeyFile() != null) {
+            try {
+                for (String[] pair : ApiKeys.parseBootstrapFile(settings.apiKeyFile())) {
+                    keys.add(pair[0], pair[1]);
+                }
+            } catch (ApiKeys.ApiKeyFileException e) {
+                throw new NodeStartException(e.getMessage(), e);
+            }
+        }
+        return keys;
+    }
+
+    /** The management API's real address, or null if disabled or not started. */
+    public InetSocketAddress apiAddress() {
+        return apiAddress;
+    }
+
+    /** The credential written for this run (tests and ctl use it). */
+    public LocalCredential localCredential() {
+        return localCredential;
+    }
+
+    @Override
+    public String nodeName() {
+        return settings.nodeName();
+    }
+
+    @Override
+    public String version() {
+        return Version.current();
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAt;
+    }
+
+    @Override
+    public BrokerAdmin broker() {
+        return mqtt.admin();
+    }
+
+    @Override
+    public List<BoundListener> listeners() {
+        return mqtt == null ? List.of() : mqtt.boundListeners();
+    }
+
+    public static String hostPort(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** Closes the API first so no call sees a half-stopped broker; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (api != null) {
+            api.close();
+        }
+        if (mqtt != null) {
+            mqtt.close();
+        }
+        if (startedAt > 0) {
+            LOG.info("node {} stopped", settings.nodeName());
+        }
+    }
+}
