@@ -1,6 +1,10 @@
 package io.trellis.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.cluster.Cluster;
+import io.trellis.cluster.ClusterSettings;
+import io.trellis.cluster.CookiePolicy;
+import io.trellis.cluster.PortPlan;
 import io.trellis.config.ConfigException;
 import io.trellis.config.TrellisConfig;
 import io.trellis.mqtt.MqttServer;
@@ -11,6 +15,8 @@ import io.trellis.server.api.ApiServer;
 import io.trellis.server.api.LocalCredential;
 import io.trellis.server.api.ManagementApi;
 import io.trellis.server.api.NodeView;
+import io.trellis.server.cluster.ClusterControl;
+import io.trellis.server.cluster.ClusterFactory;
 import io.trellis.server.node.ListenerSpecs;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
@@ -32,20 +38,39 @@ public final class Node implements AutoCloseable, NodeView {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
     private final NodeSettings settings;
+    private final ClusterSettings clusterSettings;
+    private final ClusterFactory clusterFactory;
     private MqttServer mqtt;
+    private ClusterControl cluster;
     private ApiServer api;
     private InetSocketAddress apiAddress;
     private LocalCredential localCredential;
     private long startedAt;
     private boolean closed;
 
+    /** A node that never clusters (no cluster settings): tests of the single node. */
     public Node(NodeSettings settings) {
+        this(settings, null, ClusterFactory.standard());
+    }
+
+    /**
+     * @param clusterSettings the cluster keys; null means the node runs alone
+     * @param clusterFactory  makes the cluster when clustering is allowed
+     */
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory) {
         this.settings = settings;
+        this.clusterSettings = clusterSettings;
+        this.clusterFactory = clusterFactory;
     }
 
     /** Loads and validates the config (file plus TRELLIS_* overrides from env) into a node not yet started. */
     public static Node load(Path configFile, Map<String, String> env) throws ConfigException {
-        return new Node(NodeSettings.from(TrellisConfig.load(configFile, env)));
+        return from(TrellisConfig.load(configFile, env), ClusterFactory.standard());
+    }
+
+    /** A node of a loaded config, with the cluster made by {@code clusterFactory}. */
+    public static Node from(TrellisConfig config, ClusterFactory clusterFactory) throws ConfigException {
+        return new Node(NodeSettings.from(config), ClusterSettings.from(config), clusterFactory);
     }
 
     public NodeSettings settings() {
@@ -63,6 +88,7 @@ public final class Node implements AutoCloseable, NodeView {
             mqtt = new MqttServer(settings.broker(), specs);
             mqtt.start();
             startedAt = System.currentTimeMillis();
+            cluster = startCluster();
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
@@ -92,6 +118,34 @@ public final class Node implements AutoCloseable, NodeView {
             LOG.info("listener dashboard:http on {}", hostPort(apiAddress));
         }
         LOG.info("node {} started", settings.nodeName());
+    }
+
+    /**
+     * The cluster when clustering is allowed (not singleton, a usable cookie), else a node alone
+     * with the reason, logged once at WARN (the reason never holds the cookie). A clash with a
+     * static seed's ports or a port in use stops the node.
+     */
+    private ClusterControl startCluster() throws NodeStartException {
+        if (clusterSettings == null) {
+            return ClusterControl.alone(settings.nodeName(), "this node was started without cluster settings");
+        }
+        CookiePolicy.Decision decision = clusterSettings.clusteringDecision();
+        if (!decision.allowed()) {
+            LOG.warn("node {} runs alone: {}", settings.nodeName(), decision.reason());
+            return ClusterControl.alone(settings.nodeName(), decision.reason());
+        }
+        List<PortPlan.PortClash> clashes = clusterSettings.portPlan().clashes(clusterSettings.node(), clusterSettings.staticSeeds());
+        if (!clashes.isEmpty()) {
+            throw new NodeStartException("port clash with a node of cluster.static.seeds: " + clashes.get(0).message());
+        }
+        Cluster c = clusterFactory.create(clusterSettings, mqtt, Version.current());
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return ClusterControl.of(c);
     }
 
     private ApiKeys apiKeys() throws NodeStartException {
@@ -139,6 +193,11 @@ public final class Node implements AutoCloseable, NodeView {
     }
 
     @Override
+    public ClusterControl cluster() {
+        return cluster != null ? cluster : ClusterControl.alone(settings.nodeName(), "the node is not started");
+    }
+
+    @Override
     public List<BoundListener> listeners() {
         return mqtt == null ? List.of() : mqtt.boundListeners();
     }
@@ -157,6 +216,9 @@ public final class Node implements AutoCloseable, NodeView {
         closed = true;
         if (api != null) {
             api.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         if (mqtt != null) {
             mqtt.close();
