@@ -30,7 +30,22 @@ public record BrokerSettings(
         boolean mqueueStoreQos0,        // mqtt.mqueue_store_qos0 (true)
         boolean upgradeQos,             // mqtt.upgrade_qos (false)
         String sharedSubscriptionStrategy, // mqtt.shared_subscription_strategy: random | round_robin | hash_clientid | hash_topic | sticky (round_robin)
-        long maxSendQueueBytes) {       // bytes queued in a connection's write buffer before a slow reader is cut (16MB)
+        long maxSendQueueBytes,         // bytes queued in a connection's write buffer before a slow reader is cut (16MB)
+        int eventLoopThreads) {         // I/O threads for the listeners; 0 = one per core
+
+    /** The original 23-field form (event loop threads = one per core), kept for callers of the contract. */
+    public BrokerSettings(String nodeName, int maxPacketSize, int maxClientIdLen, int maxTopicLevels,
+                          int maxQosAllowed, int maxTopicAlias, boolean retainAvailable, boolean wildcardSubscription,
+                          boolean sharedSubscription, boolean ignoreLoopDeliver, Duration idleTimeout,
+                          double keepaliveMultiplier, int serverKeepalive, Duration sessionExpiryInterval,
+                          int maxInflight, Duration retryInterval, int maxAwaitingRel, Duration awaitRelTimeout,
+                          int maxMqueueLen, boolean mqueueStoreQos0, boolean upgradeQos,
+                          String sharedSubscriptionStrategy, long maxSendQueueBytes) {
+        this(nodeName, maxPacketSize, maxClientIdLen, maxTopicLevels, maxQosAllowed, maxTopicAlias, retainAvailable,
+                wildcardSubscription, sharedSubscription, ignoreLoopDeliver, idleTimeout, keepaliveMultiplier,
+                serverKeepalive, sessionExpiryInterval, maxInflight, retryInterval, maxAwaitingRel, awaitRelTimeout,
+                maxMqueueLen, mqueueStoreQos0, upgradeQos, sharedSubscriptionStrategy, maxSendQueueBytes, 0);
+    }
 
     public static final Duration INFINITY = Duration.ofSeconds(Long.MAX_VALUE);
 

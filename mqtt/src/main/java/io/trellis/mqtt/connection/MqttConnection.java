@@ -1,0 +1,734 @@
+package io.trellis.mqtt.connection;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.trellis.mqtt.broker.Broker;
+import io.trellis.mqtt.broker.BrokerMetrics;
+import io.trellis.mqtt.broker.BrokerSettings;
+import io.trellis.mqtt.broker.Message;
+import io.trellis.mqtt.broker.Session;
+import io.trellis.mqtt.broker.SessionOwner;
+import io.trellis.mqtt.broker.Subscription;
+import io.trellis.mqtt.topic.InvalidTopicException;
+import io.trellis.mqtt.topic.TopicFilter;
+import io.trellis.mqtt.topic.Topics;
+import io.trellis.mqtt.transport.ChannelHandlerNames;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MQTT connection (3.1, 3.1.1, 5.0): CONNECT, the packet flows, DISCONNECT, will, keepalive.
+ * Event-loop confined (its channel's loop). Every protocol error leaves through {@link #fail}:
+ * a v5 DISCONNECT (or CONNACK before CONNECT is accepted) with the reason, a single log line at
+ * debug, then close. Client faults never log a stack trace.
+ */
+public final class MqttConnection extends ChannelInboundHandlerAdapter implements SessionOwner {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+    private static final int MAX_PENDING = 1024;
+
+    /** MQTT 5 reason codes used here (section 2.4). */
+    static final byte RC_NORMAL = 0x00;
+    static final byte RC_DISCONNECT_WITH_WILL = 0x04;
+    static final byte RC_NO_MATCHING_SUBSCRIBERS = 0x10;
+    static final byte RC_NO_SUBSCRIPTION_EXISTED = 0x11;
+    static final byte RC_MALFORMED = (byte) 0x81;
+    static final byte RC_PROTOCOL_ERROR = (byte) 0x82;
+    static final byte RC_SERVER_SHUTTING_DOWN = (byte) 0x8B;
+    static final byte RC_KEEPALIVE_TIMEOUT = (byte) 0x8D;
+    static final byte RC_SESSION_TAKEN_OVER = (byte) 0x8E;
+    static final byte RC_TOPIC_FILTER_INVALID = (byte) 0x8F;
+    static final byte RC_TOPIC_NAME_INVALID = (byte) 0x90;
+    static final byte RC_PACKET_ID_NOT_FOUND = (byte) 0x92;
+    static final byte RC_RECEIVE_MAXIMUM_EXCEEDED = (byte) 0x93;
+    static final byte RC_TOPIC_ALIAS_INVALID = (byte) 0x94;
+    static final byte RC_PACKET_TOO_LARGE = (byte) 0x95;
+    static final byte RC_ADMINISTRATIVE_ACTION = (byte) 0x98;
+    static final byte RC_RETAIN_NOT_SUPPORTED = (byte) 0x9A;
+    static final byte RC_QOS_NOT_SUPPORTED = (byte) 0x9B;
+    static final byte RC_SHARED_NOT_SUPPORTED = (byte) 0x9E;
+    static final byte RC_WILDCARD_NOT_SUPPORTED = (byte) 0xA2;
+    static final int SUBACK_FAILURE = 0x80;
+
+    private enum State { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
+
+    private final Broker broker;
+    private final BrokerSettings settings;
+    private final BrokerMetrics metrics;
+    private final String listenerId;
+    private Channel channel;
+    private State state = State.AWAIT_CONNECT;
+    private int version = 4;
+    private String clientId;
+    private Session session;
+    private Message will;
+    private long willDelaySeconds;
+    private boolean connectExpiryZero;
+    private HashMap<Integer, String> topicAliases;
+    private ArrayDeque<MqttMessage> pending;
+
+    /** @param listenerId the listener's id ("tcp:default"), one shared string per listener */
+    public MqttConnection(Broker broker, String listenerId) {
+        this.broker = broker;
+        this.settings = broker.settings();
+        this.metrics = broker.metrics();
+        this.listenerId = listenerId;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof MqttMessage m)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (state == State.CLOSED) return;
+            metrics.packetsReceived.increment();
+            if (m.decoderResult().isFailure()) {
+                onDecodeFailure(m.decoderResult().cause());
+                return;
+            }
+            if (state == State.CONNECTING) {
+                if (pending == null) pending = new ArrayDeque<>();
+                if (pending.size() >= MAX_PENDING) {
+                    fail(RC_RECEIVE_MAXIMUM_EXCEEDED, "sent too many packets before CONNACK");
+                    return;
+                }
+                pending.add(ReferenceCountUtil.retain(m));
+                return;
+            }
+            dispatch(m);
+        } finally {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    private void dispatch(MqttMessage m) {
+        MqttMessageType type = m.fixedHeader().messageType();
+        if (state == State.AWAIT_CONNECT && type != MqttMessageType.CONNECT) {
+            LOG.debug("{}: first packet was {}, not CONNECT; closing", remote(), type);
+            close();
+            return;
+        }
+        switch (type) {
+            case CONNECT -> {
+                if (state != State.AWAIT_CONNECT) fail(RC_PROTOCOL_ERROR, "sent a second CONNECT");
+                else onConnect((MqttConnectMessage) m);
+            }
+            case PUBLISH -> onPublish((MqttPublishMessage) m);
+            case PUBACK -> session.onPuback(packetId(m));
+            case PUBREC -> onPubrec(m);
+            case PUBREL -> onPubrel(m);
+            case PUBCOMP -> session.onPubcomp(packetId(m));
+            case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
+            case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) m);
+            case PINGREQ -> {
+                metrics.packetsPingreqReceived.increment();
+                write(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+            }
+            case DISCONNECT -> onDisconnect(m);
+            default -> fail(RC_PROTOCOL_ERROR, "sent a " + type + " packet, which only a server sends");
+        }
+    }
+
+    // ------------------------------------------------------------------ CONNECT
+
+    private void onConnect(MqttConnectMessage c) {
+        metrics.packetsConnectReceived.increment();
+        MqttConnectVariableHeader vh = c.variableHeader();
+        MqttConnectPayload payload = c.payload();
+        version = vh.version();
+        boolean cleanStart = vh.isCleanSession();
+        MqttProperties props = vh.properties();
+        String id = payload.clientIdentifier();
+        boolean assigned = false;
+        if (id == null || id.isEmpty()) {
+            if (version < 5 && !cleanStart) { // MQTT-3.1.3-7
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                        "empty client id without clean session");
+                return;
+            }
+            id = "trellis-" + UUID.randomUUID().toString().replace("-", "");
+            assigned = version == 5;
+        }
+        if (id.length() > settings.maxClientIdLen()) {
+            refuse(version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    "client id longer than mqtt.max_clientid_len = " + settings.maxClientIdLen());
+            return;
+        }
+        long expiry;
+        int receiveMaximum = 65535;
+        int clientMaxPacket = Integer.MAX_VALUE;
+        if (version == 5) {
+            expiry = unsigned(intProperty(props, MqttProperties.SESSION_EXPIRY_INTERVAL, 0));
+            receiveMaximum = intProperty(props, MqttProperties.RECEIVE_MAXIMUM, 65535);
+            long maxPacket = unsigned(intProperty(props, MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE));
+            clientMaxPacket = (int) Math.min(Integer.MAX_VALUE, maxPacket);
+            if (receiveMaximum == 0 || maxPacket == 0) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR, "receive maximum or maximum packet size 0");
+                return;
+            }
+        } else if (cleanStart) {
+            expiry = 0;
+        } else {
+            expiry = settings.sessionExpiryInterval().equals(BrokerSettings.INFINITY) ? Broker.NEVER_EXPIRES
+                    : Math.min(Broker.NEVER_EXPIRES - 1, settings.sessionExpiryInterval().toSeconds());
+        }
+        connectExpiryZero = expiry == 0;
+        if (vh.isWillFlag() && !acceptWill(vh, payload, id)) return;
+
+        int keepalive = vh.keepAliveTimeSeconds();
+        boolean serverKeepalive = settings.serverKeepalive() > 0;
+        if (serverKeepalive) keepalive = settings.serverKeepalive();
+        setKeepalive(keepalive);
+
+        clientId = id;
+        state = State.CONNECTING;
+        channel.config().setAutoRead(false); // packets after CONNECT wait until the session is ready
+        Broker.Claim claim = broker.claim(id, cleanStart, this, channel.eventLoop());
+        if (claim.previousOwner() instanceof SessionOwner old && old != this) old.takenOver();
+        if (claim.discarded() != null) broker.discard(claim.discarded());
+
+        MqttProperties ack = MqttProperties.NO_PROPERTIES;
+        if (version == 5) {
+            ack = new MqttProperties();
+            if (assigned) ack.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, id));
+            if (serverKeepalive) ack.add(new MqttProperties.IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE, keepalive));
+            ack.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, Math.min(65535, settings.maxTopicAlias())));
+            ack.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, settings.maxPacketSize()));
+            ack.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, Math.max(1, Math.min(65535, settings.maxAwaitingRel() <= 0 ? 65535 : settings.maxAwaitingRel()))));
+            if (settings.maxQosAllowed() < 2) ack.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_QOS, settings.maxQosAllowed()));
+            if (!settings.retainAvailable()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 0));
+            if (!settings.wildcardSubscription()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 0));
+            if (!settings.sharedSubscription()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+        }
+        Session s = claim.session();
+        Session.ClientSnapshot snapshot = new Session.ClientSnapshot(payload.userName(), channel.remoteAddress(),
+                listenerId, version, keepalive, cleanStart, System.currentTimeMillis());
+        int window = receiveMaximum;
+        int maxPacket = clientMaxPacket;
+        long exp = expiry;
+        MqttProperties connackProps = ack;
+        Runnable ready = () -> sessionReady(s, claim.present(), window, maxPacket, exp, snapshot, connackProps);
+        if (claim.present()) broker.handOver(s, channel.eventLoop(), ready);
+        else ready.run();
+    }
+
+    private boolean acceptWill(MqttConnectVariableHeader vh, MqttConnectPayload payload, String id) {
+        String topic = payload.willTopic();
+        try {
+            Topics.validateName(topic == null ? "" : topic, settings.maxTopicLevels());
+        } catch (InvalidTopicException e) {
+            refuse(version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "invalid will topic: " + e.getMessage());
+            return false;
+        }
+        if (vh.willQos() > settings.maxQosAllowed()) {
+            refuse(version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QOS_NOT_SUPPORTED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "will QoS above mqtt.max_qos_allowed");
+            return false;
+        }
+        if (vh.isWillRetain() && !settings.retainAvailable()) {
+            refuse(version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "will retain while mqtt.retain_available = false");
+            return false;
+        }
+        MqttProperties wp = payload.willProperties();
+        long expiresAt = 0;
+        MqttProperties pass = MqttProperties.NO_PROPERTIES;
+        if (version == 5 && wp != null && !wp.isEmpty()) {
+            willDelaySeconds = unsigned(intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL, 0));
+            long exp = unsigned(intProperty(wp, MqttProperties.PUBLICATION_EXPIRY_INTERVAL, 0));
+            if (exp > 0) expiresAt = System.currentTimeMillis() + exp * 1000;
+            pass = passThrough(wp);
+        }
+        byte[] body = payload.willMessageInBytes();
+        will = new Message(topic, body == null ? new byte[0] : body, vh.willQos(), vh.isWillRetain(), pass, id, expiresAt);
+        return true;
+    }
+
+    private void sessionReady(Session s, boolean present, int receiveMaximum, int clientMaxPacket, long expiry,
+                              Session.ClientSnapshot snapshot, MqttProperties connackProps) {
+        session = s;
+        if (state == State.CLOSED) { // the client left while its session was being handed over
+            broker.release(s, this);
+            return;
+        }
+        s.attach(channel, version, receiveMaximum, clientMaxPacket, expiry, snapshot);
+        MqttConnAckMessage ack = MqttMessageBuilders.connAck()
+                .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED)
+                .sessionPresent(present)
+                .properties(connackProps)
+                .build();
+        write(ack);
+        metrics.packetsConnackSent.increment();
+        state = State.CONNECTED;
+        metrics.clientConnected.increment();
+        metrics.connections.increment();
+        metrics.liveConnections.increment();
+        s.resume();
+        if (pending != null) {
+            while (!pending.isEmpty() && state == State.CONNECTED) {
+                MqttMessage m = pending.poll();
+                try {
+                    dispatch(m);
+                } finally {
+                    ReferenceCountUtil.release(m);
+                }
+            }
+            pending = null;
+        }
+        if (state == State.CONNECTED) channel.config().setAutoRead(true);
+    }
+
+    private void setKeepalive(int seconds) {
+        long millis = (long) (seconds * 1000L * settings.keepaliveMultiplier());
+        if (channel.pipeline().get(ChannelHandlerNames.IDLE) == null) return;
+        if (seconds == 0) {
+            channel.pipeline().remove(ChannelHandlerNames.IDLE);
+        } else {
+            channel.pipeline().replace(ChannelHandlerNames.IDLE, ChannelHandlerNames.IDLE,
+                    new IdleStateHandler(millis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    // ------------------------------------------------------------------ PUBLISH and acks
+
+    private void onPublish(MqttPublishMessage p) {
+        metrics.packetsPublishReceived.increment();
+        int qos = p.fixedHeader().qosLevel().value();
+        int packetId = p.variableHeader().packetId();
+        String topic = p.variableHeader().topicName();
+        MqttProperties props = p.variableHeader().properties();
+        if (version == 5) {
+            MqttProperties.MqttProperty<?> alias = props.getProperty(MqttProperties.TOPIC_ALIAS);
+            if (alias != null) {
+                int a = (Integer) alias.value();
+                if (a == 0 || a > settings.maxTopicAlias()) {
+                    fail(RC_TOPIC_ALIAS_INVALID, "used topic alias " + a + " outside 1.." + settings.maxTopicAlias());
+                    return;
+                }
+                if (topic.isEmpty()) {
+                    topic = topicAliases == null ? null : topicAliases.get(a);
+                    if (topic == null) {
+                        fail(RC_PROTOCOL_ERROR, "used topic alias " + a + " before defining it");
+                        return;
+                    }
+                } else {
+                    if (topicAliases == null) topicAliases = new HashMap<>();
+                    topicAliases.put(a, topic);
+                }
+            }
+        }
+        if (qos > settings.maxQosAllowed()) {
+            fail(RC_QOS_NOT_SUPPORTED, "published at QoS " + qos + " above mqtt.max_qos_allowed");
+            return;
+        }
+        try {
+            Topics.validateName(topic, settings.maxTopicLevels());
+            // Netty's decoder turns invalid UTF-8 into U+FFFD; MQTT 1.5.4 says such a name is malformed.
+            if (topic.indexOf('\uFFFD') >= 0) throw new InvalidTopicException("topic name is not valid UTF-8");
+        } catch (InvalidTopicException e) {
+            fail(RC_TOPIC_NAME_INVALID, "published to an invalid topic: " + e.getMessage());
+            return;
+        }
+        boolean retain = p.fixedHeader().isRetain();
+        if (retain && !settings.retainAvailable()) {
+            fail(RC_RETAIN_NOT_SUPPORTED, "published a retained message while mqtt.retain_available = false");
+            return;
+        }
+        if (qos == 2 && session.awaitingRel(packetId)) { // a DUP of a QoS 2 we already routed
+            write(pubReply(MqttMessageType.PUBREC, packetId, RC_NORMAL));
+            return;
+        }
+        long expiresAt = 0;
+        MqttProperties pass = MqttProperties.NO_PROPERTIES;
+        if (version == 5 && !props.isEmpty()) {
+            long exp = unsigned(intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL, 0));
+            if (exp > 0) expiresAt = System.currentTimeMillis() + exp * 1000;
+            pass = passThrough(props);
+        }
+        if (qos == 2 && !session.addAwaitingRel(packetId)) {
+            if (version == 5) write(pubReply(MqttMessageType.PUBREC, packetId, RC_RECEIVE_MAXIMUM_EXCEEDED));
+            else fail(RC_RECEIVE_MAXIMUM_EXCEEDED, "exceeded mqtt.max_awaiting_rel");
+            metrics.messagesDropped.increment();
+            return;
+        }
+        session.countReceived();
+        Message message = new Message(topic, ByteBufUtil.getBytes(p.payload()), qos, retain, pass, clientId, expiresAt);
+        int receivers = broker.publish(message);
+        byte rc = receivers == 0 ? RC_NO_MATCHING_SUBSCRIBERS : RC_NORMAL;
+        if (qos == 1) write(pubReply(MqttMessageType.PUBACK, packetId, rc));
+        else if (qos == 2) write(pubReply(MqttMessageType.PUBREC, packetId, rc));
+    }
+
+    private void onPubrec(MqttMessage m) {
+        int id = packetId(m);
+        byte reason = reasonCode(m);
+        boolean known = session.onPubrec(id, (reason & 0x80) != 0);
+        if ((reason & 0x80) == 0) write(pubReply(MqttMessageType.PUBREL, id, known ? RC_NORMAL : RC_PACKET_ID_NOT_FOUND));
+    }
+
+    private void onPubrel(MqttMessage m) {
+        int id = packetId(m);
+        boolean known = session.releaseAwaitingRel(id);
+        write(pubReply(MqttMessageType.PUBCOMP, id, known ? RC_NORMAL : RC_PACKET_ID_NOT_FOUND));
+    }
+
+    private MqttMessage pubReply(MqttMessageType type, int packetId, byte reason) {
+        MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+        MqttFixedHeader fh = new MqttFixedHeader(type, false, qos, false, 0);
+        if (version == 5 && reason != RC_NORMAL) {
+            return new MqttMessage(fh, new MqttPubReplyMessageVariableHeader(packetId, reason, MqttProperties.NO_PROPERTIES));
+        }
+        return new MqttMessage(fh, MqttMessageIdVariableHeader.from(packetId));
+    }
+
+    // ------------------------------------------------------------------ SUBSCRIBE / UNSUBSCRIBE
+
+    private void onSubscribe(MqttSubscribeMessage m) {
+        metrics.packetsSubscribeReceived.increment();
+        int packetId = m.variableHeader().messageId();
+        int subId = 0;
+        if (version == 5) subId = intProperty(m.idAndPropertiesVariableHeader().properties(), MqttProperties.SUBSCRIPTION_IDENTIFIER, 0);
+        List<MqttTopicSubscription> requests = m.payload().topicSubscriptions();
+        int[] codes = new int[requests.size()];
+        List<Subscription> retainedFor = new ArrayList<>(requests.size());
+        for (int i = 0; i < codes.length; i++) {
+            MqttTopicSubscription r = requests.get(i);
+            TopicFilter filter;
+            try {
+                filter = TopicFilter.parse(r.topicFilter(), settings.maxTopicLevels());
+                if (r.topicFilter().indexOf('\uFFFD') >= 0) throw new InvalidTopicException("filter is not valid UTF-8");
+            } catch (InvalidTopicException e) {
+                LOG.debug("client {} subscribed to an invalid filter: {}", clientId, e.getMessage());
+                codes[i] = version == 5 ? RC_TOPIC_FILTER_INVALID & 0xFF : SUBACK_FAILURE;
+                continue;
+            }
+            if (filter.isShared() && !settings.sharedSubscription()) {
+                codes[i] = version == 5 ? RC_SHARED_NOT_SUPPORTED & 0xFF : SUBACK_FAILURE;
+                continue;
+            }
+            if (filter.hasWildcard() && !settings.wildcardSubscription()) {
+                codes[i] = version == 5 ? RC_WILDCARD_NOT_SUPPORTED & 0xFF : SUBACK_FAILURE;
+                continue;
+            }
+            int granted = Math.min(r.qualityOfService().value(), settings.maxQosAllowed());
+            int rh = r.option().retainHandling().value();
+            Subscription sub = new Subscription(session, filter, granted, r.option().isNoLocal() && !filter.isShared(),
+                    r.option().isRetainAsPublished(), rh, subId);
+            Subscription old = session.subscribe(sub);
+            metrics.clientSubscribe.increment();
+            codes[i] = granted;
+            // Retained messages: never for shared subscriptions; handling 1 only for a new subscription.
+            if (!filter.isShared() && (rh == 0 || (rh == 1 && old == null))) retainedFor.add(sub);
+        }
+        MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0);
+        write(new MqttSubAckMessage(fh, new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+                new MqttSubAckPayload(codes)));
+        for (Subscription sub : retainedFor) broker.deliverRetained(sub);
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage m) {
+        metrics.packetsUnsubscribeReceived.increment();
+        MqttMessageBuilders.UnsubAckBuilder ack = MqttMessageBuilders.unsubAck().packetId(m.variableHeader().messageId());
+        for (String raw : m.payload().topics()) {
+            boolean existed = session.unsubscribe(raw);
+            if (existed) metrics.clientUnsubscribe.increment();
+            if (version == 5) ack.addReasonCode(existed ? RC_NORMAL : RC_NO_SUBSCRIPTION_EXISTED);
+        }
+        write(ack.build());
+    }
+
+    // ------------------------------------------------------------------ DISCONNECT and close
+
+    private void onDisconnect(MqttMessage m) {
+        metrics.packetsDisconnectReceived.increment();
+        byte reason = reasonCode(m);
+        if (version == 5 && m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h) {
+            MqttProperties.MqttProperty<?> exp = h.properties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+            if (exp != null) {
+                long seconds = unsigned((Integer) exp.value());
+                if (connectExpiryZero && seconds != 0) { // MQTT-3.14.2-2
+                    fail(RC_PROTOCOL_ERROR, "set a session expiry on DISCONNECT after connecting with 0");
+                    return;
+                }
+                session.setExpirySeconds(seconds);
+            }
+        }
+        if (reason != RC_DISCONNECT_WITH_WILL) will = null; // a normal DISCONNECT discards the will
+        close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        finish();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (state == State.CONNECTED && channel.isWritable()) session.drain();
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (state == State.AWAIT_CONNECT) {
+                LOG.debug("{}: no CONNECT within mqtt.idle_timeout; closing", remote());
+                close();
+            } else {
+                fail(RC_KEEPALIVE_TIMEOUT, "was silent longer than keepalive x mqtt.keepalive_multiplier");
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Network and TLS errors are the client's business: one line, no stack trace.
+        LOG.debug("{} ({}): connection error: {}", remote(), clientId, cause.toString());
+        close();
+    }
+
+    /** Runs once when the connection ends, whatever ended it. */
+    private void finish() {
+        State was = state;
+        if (was == State.CLOSED) return;
+        state = State.CLOSED;
+        if (pending != null) {
+            pending.forEach(ReferenceCountUtil::release);
+            pending = null;
+        }
+        if (was != State.CONNECTED) return; // CONNECTING: sessionReady releases the session
+        metrics.connections.decrement();
+        metrics.liveConnections.decrement();
+        metrics.clientDisconnected.increment();
+        session.detach();
+        boolean ended = broker.release(session, this);
+        Message w = will;
+        will = null;
+        if (w == null) return;
+        if (willDelaySeconds == 0 || ended) {
+            broker.publish(w);
+        } else { // MQTT 5 will delay: sent unless the session resumes first (or at session end)
+            Session s = session;
+            long delay = Math.min(willDelaySeconds, s.expirySeconds());
+            channel.eventLoop().schedule(() -> {
+                if (broker.awayAndCurrent(s) || s.destroyed()) broker.publish(w);
+            }, delay, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A protocol error: MQTT 5 DISCONNECT (or CONNACK) with reason, one debug line, close. */
+    private void fail(byte reason, String what) {
+        if (state == State.CLOSED) return;
+        LOG.debug("client {} at {} {}; disconnecting (reason 0x{})", clientId, remote(), what,
+                Integer.toHexString(reason & 0xFF));
+        if (state == State.AWAIT_CONNECT) {
+            if (version == 5) writeThenClose(connack(connackCode(reason)));
+            else close();
+            return;
+        }
+        if (version == 5) {
+            metrics.packetsDisconnectSent.increment();
+            writeThenClose(disconnect(reason));
+        } else {
+            close();
+        }
+    }
+
+    private void refuse(MqttConnectReturnCode code, String what) {
+        LOG.debug("{} refused: {} (CONNACK 0x{})", remote(), what, Integer.toHexString(code.byteValue() & 0xFF));
+        writeThenClose(connack(code));
+    }
+
+    private void onDecodeFailure(Throwable cause) {
+        metrics.packetsMalformed.increment();
+        MqttVersion v = channel.attr(CODEC_VERSION).get();
+        if (v != null) version = v.protocolLevel();
+        boolean tooLarge = cause instanceof TooLongFrameException;
+        if (state == State.AWAIT_CONNECT) {
+            if (cause instanceof MqttUnacceptableProtocolVersionException) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, "unsupported protocol version");
+            } else if (cause instanceof MqttIdentifierRejectedException) {
+                refuse(version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "client id rejected");
+            } else if (version == 5) {
+                refuse(tooLarge ? MqttConnectReturnCode.CONNECTION_REFUSED_PACKET_TOO_LARGE
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET, "bad CONNECT: " + cause.getMessage());
+            } else {
+                LOG.debug("{}: malformed CONNECT ({}); closing", remote(), cause.getMessage());
+                close();
+            }
+            return;
+        }
+        fail(tooLarge ? RC_PACKET_TOO_LARGE : RC_MALFORMED,
+                tooLarge ? "sent a packet above mqtt.max_packet_size" : "sent a malformed packet: " + cause.getMessage());
+    }
+
+    // ------------------------------------------------------------------ SessionOwner
+
+    @Override
+    public void takenOver() {
+        onLoop(() -> {
+            if (state == State.CLOSED) return;
+            metrics.clientTakeover.increment();
+            LOG.debug("client {} at {} taken over by a new connection", clientId, remote());
+            if (willDelaySeconds > 0) will = null; // the new connection resumes the session: MQTT 5 3.1.3.2.2
+            disconnectNow(RC_SESSION_TAKEN_OVER);
+        });
+    }
+
+    @Override
+    public void kick() {
+        onLoop(() -> disconnectNow(RC_ADMINISTRATIVE_ACTION));
+    }
+
+    @Override
+    public io.netty.util.concurrent.Future<?> shutdown() {
+        onLoop(() -> disconnectNow(RC_SERVER_SHUTTING_DOWN));
+        return channel.closeFuture();
+    }
+
+    /** Sends the v5 DISCONNECT, then detaches the session at once (not later in channelInactive). */
+    private void disconnectNow(byte reason) {
+        if (state == State.CLOSED) return;
+        if (version == 5 && state == State.CONNECTED) {
+            metrics.packetsDisconnectSent.increment();
+            channel.writeAndFlush(disconnect(reason)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        finish();
+    }
+
+    private void onLoop(Runnable r) {
+        if (channel.eventLoop().inEventLoop()) r.run();
+        else channel.eventLoop().execute(r);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static MqttMessage disconnect(byte reason) {
+        return MqttMessageBuilders.disconnect().reasonCode(reason).build();
+    }
+
+    private static MqttConnectReturnCode connackCode(byte reason) {
+        try {
+            return MqttConnectReturnCode.valueOf(reason);
+        } catch (IllegalArgumentException notAConnackCode) {
+            return MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR;
+        }
+    }
+
+    private static MqttConnAckMessage connack(MqttConnectReturnCode code) {
+        return MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build();
+    }
+
+    private void write(MqttMessage m) {
+        metrics.packetsSent.increment();
+        channel.writeAndFlush(m, channel.voidPromise());
+    }
+
+    private void writeThenClose(MqttMessage m) {
+        metrics.packetsSent.increment();
+        channel.config().setAutoRead(false);
+        channel.writeAndFlush(m).addListener(ChannelFutureListener.CLOSE);
+        if (state != State.CONNECTED) state = State.CLOSED;
+    }
+
+    private void close() {
+        channel.close();
+    }
+
+    /** v5 properties to pass on to receivers: all but the topic alias and subscription identifiers. */
+    private static MqttProperties passThrough(MqttProperties in) {
+        MqttProperties out = new MqttProperties();
+        for (MqttProperties.MqttProperty<?> p : in.listAll()) {
+            int id = p.propertyId();
+            if (id != MqttProperties.TOPIC_ALIAS && id != MqttProperties.SUBSCRIPTION_IDENTIFIER
+                    && id != MqttProperties.PUBLICATION_EXPIRY_INTERVAL && id != MqttProperties.WILL_DELAY_INTERVAL) {
+                out.add(p);
+            }
+        }
+        return out.isEmpty() ? MqttProperties.NO_PROPERTIES : out;
+    }
+
+    private static int intProperty(MqttProperties props, int id, int dflt) {
+        if (props == null) return dflt;
+        MqttProperties.MqttProperty<?> p = props.getProperty(id);
+        return p == null ? dflt : (Integer) p.value();
+    }
+
+    private static long unsigned(int v) {
+        return v & 0xFFFFFFFFL;
+    }
+
+    private static int packetId(MqttMessage m) {
+        Object vh = m.variableHeader();
+        if (vh instanceof MqttMessageIdVariableHeader id) return id.messageId();
+        if (vh instanceof MqttPubReplyMessageVariableHeader r) return r.messageId();
+        return 0;
+    }
+
+    private static byte reasonCode(MqttMessage m) {
+        Object vh = m.variableHeader();
+        if (vh instanceof MqttPubReplyMessageVariableHeader r) return r.reasonCode();
+        if (vh instanceof MqttReasonCodeAndPropertiesVariableHeader r) return r.reasonCode();
+        return RC_NORMAL;
+    }
+
+    private String remote() {
+        SocketAddress a = channel == null ? null : channel.remoteAddress();
+        return String.valueOf(a);
+    }
+
+}
