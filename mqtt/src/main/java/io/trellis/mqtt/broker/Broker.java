@@ -1,5 +1,7 @@
 package io.trellis.mqtt.broker;
 
+import io.trellis.mqtt.cluster.ClusterBridge;
+import io.trellis.mqtt.cluster.LocalRouteCounter;
 import io.trellis.mqtt.topic.RetainedStore;
 import io.trellis.mqtt.topic.SubscriptionTree;
 import io.trellis.mqtt.topic.TopicFilter;
@@ -27,6 +29,9 @@ public final class Broker {
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object registryLock = new Object();
     private final BrokerMetrics.Gauge subscriptionsCount = new BrokerMetrics.Gauge();
+    /** The cluster seam: a no-op until a cluster is installed, so a single node is unchanged. */
+    private volatile ClusterBridge cluster = ClusterBridge.NONE;
+    private final LocalRouteCounter clusterRoutes = new LocalRouteCounter(() -> cluster);
 
     public Broker(BrokerSettings settings) {
         this.settings = settings;
@@ -58,13 +63,24 @@ public final class Broker {
         if (message.retain() && settings.retainAvailable()) {
             if (message.payload().length == 0) {
                 retained.remove(message.topic());
+                cluster.retainedDeleted(message.topic());
             } else {
                 retained.put(message.topic(), message);
                 metrics.messagesRetained.increment();
+                cluster.retainedSet(message);
             }
         }
         int[] receivers = {0};
-        tree.match(message.topic(), route -> receivers[0] += route.deliver(message));
+        ClusterBridge c = cluster;
+        tree.match(message.topic(), route -> {
+            // A share group spanning nodes: the cluster may pick a member on another node.
+            if (route instanceof SharedGroup g && c.forwardShared(g.group, g.filter, message)) {
+                receivers[0]++;
+            } else {
+                receivers[0] += route.deliver(message);
+            }
+        });
+        receivers[0] += c.published(message);
         if (receivers[0] == 0) {
             metrics.messagesDroppedNoSubscribers.increment();
             metrics.messagesDropped.increment();
@@ -88,12 +104,14 @@ public final class Broker {
                 if (group == null) {
                     group = new SharedGroup(f.shareGroup(), f.filter(), settings.sharedSubscriptionStrategy());
                     tree.add(f.filter(), group);
+                    cluster.sharedRouteAdded(f.shareGroup(), f.filter());
                 }
                 group.add(sub);
                 return group;
             });
         } else {
             tree.add(f.filter(), sub);
+            clusterRoutes.added(f.filter());
         }
         subscriptionsCount.increment();
     }
@@ -105,12 +123,13 @@ public final class Broker {
             sharedGroups.computeIfPresent(key, (k, group) -> {
                 if (group.remove(sub)) {
                     tree.remove(f.filter(), group);
+                    cluster.sharedRouteRemoved(f.shareGroup(), f.filter());
                     return null;
                 }
                 return group;
             });
         } else {
-            tree.remove(f.filter(), sub);
+            if (tree.remove(f.filter(), sub)) clusterRoutes.removed(f.filter());
         }
         subscriptionsCount.decrement();
     }
@@ -229,6 +248,42 @@ public final class Broker {
             metrics.sessionTerminated.increment();
             return owner;
         }
+    }
+
+    // ------------------------------------------------------------------ cluster seam
+
+    /** Installs the cluster; {@link ClusterBridge#NONE} uninstalls it. */
+    public void installCluster(ClusterBridge bridge) {
+        cluster = bridge == null ? ClusterBridge.NONE : bridge;
+    }
+
+    public ClusterBridge cluster() {
+        return cluster;
+    }
+
+    /** Any thread: a message another node forwarded; delivered to local non-shared subscriptions only. */
+    public int deliverForwarded(Message message) {
+        int[] receivers = {0};
+        tree.match(message.topic(), route -> {
+            if (!(route instanceof SharedGroup)) receivers[0] += route.deliver(message);
+        });
+        return receivers[0];
+    }
+
+    /** Any thread: a message another node picked this node for; one member of the local group gets it. */
+    public int deliverShared(String group, String filter, Message message) {
+        SharedGroup g = sharedGroups.get(group + '\u0000' + filter);
+        return g == null ? 0 : g.deliver(message);
+    }
+
+    /** Filters of this node's non-shared subscriptions (the routes this node owns). */
+    public java.util.Set<String> localFilters() {
+        return clusterRoutes.filters();
+    }
+
+    /** (group, filter) of this node's share groups, as {@code group + '\u0000' + filter}. */
+    public java.util.Set<String> localSharedRoutes() {
+        return java.util.Set.copyOf(sharedGroups.keySet());
     }
 
     public SubscriptionTree<Route> tree() {
