@@ -286,6 +286,69 @@ public final class Broker {
         return java.util.Set.copyOf(sharedGroups.keySet());
     }
 
+    /**
+     * Any thread: another node takes the session of clientId over. Its connection here (if any)
+     * is closed with MQTT 5 reason 0x8E, the session leaves this node, and the future completes
+     * with its state (null if there is none, or when {@code discard} (clean start)).
+     */
+    public java.util.concurrent.CompletableFuture<io.trellis.mqtt.cluster.SessionState> exportSession(String clientId, boolean discard) {
+        java.util.concurrent.CompletableFuture<io.trellis.mqtt.cluster.SessionState> out = new java.util.concurrent.CompletableFuture<>();
+        Session s = sessions.get(clientId);
+        if (s == null) {
+            out.complete(null);
+            return out;
+        }
+        Object owner = kick(s);
+        if (owner instanceof SessionOwner o) o.takenOver();
+        exportOnLoop(s, discard, out);
+        return out;
+    }
+
+    private void exportOnLoop(Session s, boolean discard, java.util.concurrent.CompletableFuture<io.trellis.mqtt.cluster.SessionState> out) {
+        EventExecutor ex = s.executor();
+        ex.execute(() -> {
+            if (!s.executor().inEventLoop()) { // moved meanwhile
+                exportOnLoop(s, discard, out);
+                return;
+            }
+            try {
+                io.trellis.mqtt.cluster.SessionState state = discard || s.destroyed() ? null : s.exportState();
+                s.destroy();
+                out.complete(state);
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+    }
+
+    /**
+     * Loop (the connecting client's): registers a session taken over from another node, with its
+     * subscriptions and pending messages, for the CONNECT that follows to resume. Does nothing if
+     * this node already has a session for the client id.
+     */
+    public void importSession(io.trellis.mqtt.cluster.SessionState state, EventExecutor loop) {
+        Session s;
+        synchronized (registryLock) {
+            if (sessions.containsKey(state.clientId())) return;
+            s = new Session(this, state.clientId(), loop);
+            sessions.put(state.clientId(), s);
+            metrics.sessions.increment();
+        }
+        s.setExpirySeconds(state.expirySeconds());
+        for (io.trellis.mqtt.cluster.SessionState.SubscriptionState sub : state.subscriptions()) {
+            try {
+                TopicFilter f = TopicFilter.parse(sub.filter(), Integer.MAX_VALUE);
+                s.subscribe(new Subscription(s, f, sub.qos(), sub.noLocal(), sub.retainAsPublished(), sub.retainHandling(),
+                        sub.subscriptionId()));
+            } catch (io.trellis.mqtt.topic.InvalidTopicException e) {
+                LOG.warn("session of {} taken over with an invalid filter: {}", state.clientId(), e.getMessage());
+            }
+        }
+        for (io.trellis.mqtt.cluster.SessionState.PendingMessage p : state.pending()) {
+            s.enqueueImported(p.message(), p.qos(), p.retain(), p.subscriptionId());
+        }
+    }
+
     public SubscriptionTree<Route> tree() {
         return tree;
     }
