@@ -170,8 +170,6 @@ class ClusterProcessIT {
     @Test
     @Order(2)
     void aSubscriberOnThreeReceivesWhatOnePublishes() throws Exception {
-        Assumptions.assumeTrue(classExists("io.trellis.cluster.ClusterNode"),
-                "message forwarding needs io.trellis.cluster.ClusterNode (branch clusterdata)");
         Mqtt5BlockingClient sub = MqttClient.builder().useMqttVersion5().identifier("it-sub")
                 .serverHost("127.0.0.1").serverPort(n3.mqttPort()).buildBlocking();
         Mqtt5BlockingClient pub = MqttClient.builder().useMqttVersion5().identifier("it-pub")
@@ -242,14 +240,5 @@ class ClusterProcessIT {
         assertThat(n3.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
         await().atMost(NODE_DOWN.plusSeconds(10)).untilAsserted(() -> assertThat(statusOf(n1))
                 .containsEntry(n3.name(), "stopped").containsEntry(n2.name(), "running"));
-    }
-
-    private static boolean classExists(String name) {
-        try {
-            Class.forName(name);
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
     }
 }

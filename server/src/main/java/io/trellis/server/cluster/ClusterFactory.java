@@ -1,6 +1,7 @@
 package io.trellis.server.cluster;
 
 import io.trellis.cluster.Cluster;
+import io.trellis.cluster.ClusterNode;
 import io.trellis.cluster.ClusterSettings;
 import io.trellis.mqtt.MqttServer;
 
@@ -18,12 +19,8 @@ public interface ClusterFactory {
      */
     Cluster create(ClusterSettings settings, MqttServer mqtt, String version);
 
-    /**
-     * The factory {@code trellis start} uses. Until the data-plane implementation
-     * (io.trellis.cluster.ClusterNode, branch clusterdata) is merged this is
-     * {@link MembershipOnlyCluster}: membership, status and ports, no message forwarding.
-     */
+    /** The factory {@code trellis start} uses: {@link ClusterNode}, membership and data plane. */
     static ClusterFactory standard() {
-        return (settings, mqtt, version) -> MembershipOnlyCluster.create(settings, version);
+        return ClusterNode::new;
     }
 }
