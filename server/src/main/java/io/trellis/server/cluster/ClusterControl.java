@@ -3,6 +3,7 @@ package io.trellis.server.cluster;
 import io.trellis.cluster.Cluster;
 import io.trellis.cluster.ClusterJoinException;
 import io.trellis.cluster.NodeName;
+import io.trellis.cluster.handshake.HandshakeFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -75,7 +76,7 @@ public final class ClusterControl implements AutoCloseable {
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
             if (cause instanceof ClusterJoinException j) {
-                throw j;
+                throw new ClusterJoinException(explained(node, j.getMessage()));
             }
             throw new ClusterJoinException("cannot join " + node + ": " + (cause == null ? e.getMessage() : cause.getMessage()));
         } catch (TimeoutException e) {
@@ -106,6 +107,17 @@ public final class ClusterControl implements AutoCloseable {
             throw new ClusterJoinException(node + " is this node; to take it out of the cluster use leave");
         }
         return cluster.forceLeave(node);
+    }
+
+    /** "cookie mismatch" -> "cannot join x@h: cookie mismatch (give both nodes the same node.cookie)". */
+    static String explained(NodeName node, String reason) {
+        String text = reason;
+        for (HandshakeFailure f : HandshakeFailure.values()) {
+            if (reason.equals(f.words())) {
+                text = reason + " (" + f.fix() + ")";
+            }
+        }
+        return reason.contains(node.toString()) ? text : "cannot join " + node + ": " + text;
     }
 
     private void requireClustered() throws ClusterJoinException {

@@ -144,11 +144,20 @@ class ClusterCtlTest {
     @Test
     void aRefusedJoinExits1WithTheReason() throws Exception {
         FakeCluster cluster = new FakeCluster(SELF);
-        cluster.refusals.put(NodeName.parse("trellis9@127.0.0.1"), "cannot join trellis9@127.0.0.1: cookie mismatch");
+        cluster.refusals.put(NodeName.parse("trellis9@127.0.0.1"), "cookie mismatch");
         serve(ClusterControl.of(cluster));
 
         assertThat(run("cluster", "join", "trellis9@127.0.0.1")).isEqualTo(ExitCodes.FAILURE);
-        assertThat(err.toString()).contains("cookie mismatch").doesNotContain("Exception");
+        assertThat(err.toString()).contains("cannot join trellis9@127.0.0.1: cookie mismatch (give both nodes the same node.cookie)")
+                .doesNotContain("Exception");
+
+        // The API directly: EMQX's invite, and join bodies that are wrong.
+        assertThat(call("PUT", "/api/v5/cluster/trellis9%40127.0.0.1/invite", null)).startsWith("400 ").contains("cookie mismatch");
+        assertThat(call("PUT", "/api/v5/cluster/trellis4%40127.0.0.1/invite", null)).startsWith("200 ").contains("trellis4@127.0.0.1");
+        assertThat(call("POST", "/api/v5/cluster/join", "{\"nod\": 1}")).startsWith("400 ").contains("body needs \\\"node\\\"");
+        assertThat(call("GET", "/api/v5/cluster", null)).startsWith("200 ").contains("\"name\":\"trellis\"")
+                .contains("\"nodes\":[\"" + SELF + "\",\"trellis4@127.0.0.1\"]");
+        assertThat(call("DELETE", "/api/v5/cluster/nobody1%40127.0.0.1/force_leave", null)).startsWith("404 ");
 
         assertThat(run("cluster", "join", "not a node")).isEqualTo(ExitCodes.FAILURE);
         assertThat(err.toString()).contains("node name 'not a node' is invalid");
@@ -172,6 +181,22 @@ class ClusterCtlTest {
 
         assertThat(run("ports")).isEqualTo(ExitCodes.OK);
         assertThat(out.toString()).contains("18830").doesNotContain("distribution");
+    }
+
+    /** Calls the API with the local credential ctl uses; "status body". */
+    private String call(String method, String path, String body) throws Exception {
+        LocalCredential cred = LocalCredential.read(dir.resolve("data"));
+        String port = env.get("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND").replaceAll(".*:", "");
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        (cred.key() + ":" + cred.secret()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                .send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
     }
 
     /** The broker side is not under test here. */
