@@ -183,6 +183,31 @@ class ClusterCtlTest {
         assertThat(out.toString()).contains("18830").doesNotContain("distribution");
     }
 
+    @Test
+    void checkConfigChecksTheClusterKeysAndSaysWhenTheNodeWillRunAlone() throws Exception {
+        Path file = Files.writeString(dir.resolve("c.conf"),
+                "node.name = \"" + SELF + "\"\ncluster.heartbeat_interval = 5s\ncluster.node_down_timeout = 6s\n");
+        env = Map.of();
+        assertThat(trellisCommand("check-config", "--config", file.toString())).isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).contains("cluster.node_down_timeout").contains("3 x cluster.heartbeat_interval");
+
+        Path alone = Files.writeString(dir.resolve("alone.conf"), "node.name = \"" + SELF + "\"\n");
+        assertThat(trellisCommand("check-config", "--config", alone.toString())).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).contains("config OK").contains("note: this node will run alone")
+                .contains("node.cookie is not set");
+
+        env = Map.of("TRELLIS_NODE__COOKIE", "a-Long-random-cookie-for-check-config");
+        assertThat(trellisCommand("check-config", "--config", alone.toString())).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).contains("config OK").doesNotContain("run alone").doesNotContain("a-Long-random");
+    }
+
+    /** Runs a top-level trellis command (not ctl). */
+    private int trellisCommand(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        return TrellisCommand.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
     /** Calls the API with the local credential ctl uses; "status body". */
     private String call(String method, String path, String body) throws Exception {
         LocalCredential cred = LocalCredential.read(dir.resolve("data"));
