@@ -184,6 +184,25 @@ class ClusterCtlTest {
     }
 
     @Test
+    void aJoinInProgressDoesNotHoldUpOtherApiCalls() throws Exception {
+        FakeCluster cluster = new FakeCluster(SELF);
+        java.util.concurrent.CompletableFuture<Void> slow = new java.util.concurrent.CompletableFuture<>();
+        cluster.pending.put(NodeName.parse("slow2@127.0.0.1"), slow);
+        serve(ClusterControl.of(cluster));
+        var joining = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("POST", "/api/v5/cluster/join", "{\"node\":\"slow2@127.0.0.1\"}");
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().until(() -> slow.getNumberOfDependents() > 0);
+        assertThat(call("GET", "/api/v5/cluster", null)).startsWith("200 ").doesNotContain("slow2");
+        slow.complete(null);
+        assertThat(joining.get(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("200 ").contains("slow2@127.0.0.1");
+    }
+
+    @Test
     void checkConfigChecksTheClusterKeysAndSaysWhenTheNodeWillRunAlone() throws Exception {
         Path file = Files.writeString(dir.resolve("c.conf"),
                 "node.name = \"" + SELF + "\"\ncluster.heartbeat_interval = 5s\ncluster.node_down_timeout = 6s\n");
@@ -216,6 +235,7 @@ class ClusterCtlTest {
                         java.net.URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
                         (cred.key() + ":" + cred.secret()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .timeout(java.time.Duration.ofSeconds(5))
                 .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
                         : java.net.http.HttpRequest.BodyPublishers.ofString(body))
                 .build();

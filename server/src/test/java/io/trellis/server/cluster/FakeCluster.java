@@ -19,6 +19,8 @@ public final class FakeCluster implements Cluster {
     public final Map<NodeName, Boolean> members = new ConcurrentHashMap<>();
     /** Peer name -> why a join to it fails; absent = join succeeds. */
     public final Map<NodeName, String> refusals = new ConcurrentHashMap<>();
+    /** Peer name -> a join that completes when the test completes it. */
+    public final Map<NodeName, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
     public volatile boolean started;
     public volatile boolean closed;
 
@@ -38,6 +40,10 @@ public final class FakeCluster implements Cluster {
 
     @Override
     public CompletableFuture<Void> join(NodeName node) {
+        CompletableFuture<Void> held = pending.get(node);
+        if (held != null) {
+            return held.thenRun(() -> members.put(node, true));
+        }
         String refusal = refusals.get(node);
         if (refusal != null) {
             return CompletableFuture.failedFuture(new ClusterJoinException(refusal));
