@@ -314,6 +314,11 @@ public final class ClusterNode implements Cluster {
         return remote.has(peer);
     }
 
+    /** Routes (filters and share groups) replicated from the peer, -1 if none. */
+    public int routeCount(NodeName peer) {
+        return remote.routeCount(peer);
+    }
+
     /** Whether a forwarder (RPC client) to the peer exists. */
     public boolean forwardsTo(NodeName peer) {
         return forwarders.containsKey(peer);
