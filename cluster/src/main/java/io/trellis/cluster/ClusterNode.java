@@ -319,6 +319,12 @@ public final class ClusterNode implements Cluster {
         return remote.routeCount(peer);
     }
 
+    /** The node the client id's session was last registered on, if known. */
+    public java.util.Optional<NodeName> registeredNode(String clientId) {
+        Registered r = registry.get(clientId);
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.node());
+    }
+
     /** Whether a forwarder (RPC client) to the peer exists. */
     public boolean forwardsTo(NodeName peer) {
         return forwarders.containsKey(peer);
