@@ -325,6 +325,11 @@ public final class ClusterNode implements Cluster {
         return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.node());
     }
 
+    /** The distribution channel (null before start or when clustering is refused); for tests in this module. */
+    Distribution distribution() {
+        return dist;
+    }
+
     /** Whether a forwarder (RPC client) to the peer exists. */
     public boolean forwardsTo(NodeName peer) {
         return forwarders.containsKey(peer);

@@ -135,4 +135,25 @@ class ClusterMembershipTest {
         assertThat(ports).filteredOn(p -> p.direction().equals("dial")).extracting(Cluster.PortInfo::port)
                 .containsExactlyInAnyOrder(cluster.node(2).cluster.distPort(), cluster.node(2).cluster.rpcPort());
     }
+
+    @Test
+    void afterAPartitionHealsBothSidesExchangeFullRoutesAndTheNewestRetainedMessages() {
+        cluster = ClusterHarness.start(2);
+        ClusterHarness.Node n1 = cluster.node(1);
+        ClusterHarness.Node n2 = cluster.node(2);
+        Queue<String> got = cluster.subscribe(cluster.client(n1), "heal/#", MqttQos.AT_LEAST_ONCE);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> n2.cluster.routeCount(n1.nodeName()) == 1);
+        Mqtt5AsyncClient pub = cluster.client(n2);
+        cluster.publish(pub, "heal/r", "before", MqttQos.AT_LEAST_ONCE, true);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> n1.mqtt.broker().retained().get("heal/r") != null);
+
+        io.trellis.cluster.ClusterNodeTestAccess.cutLink(n1.cluster, n2.nodeName());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !n2.cluster.hasRoutesOf(n1.nodeName()) || !n2.cluster.upNodes().contains(n1.nodeName()));
+        cluster.publish(pub, "heal/r", "", MqttQos.AT_LEAST_ONCE, true); // deleted on n2 while apart, maybe
+
+        cluster.awaitMesh(); // distribution reconnects by itself; both sides send full copies
+        await().atMost(5, TimeUnit.SECONDS).until(() -> n1.mqtt.broker().retained().get("heal/r") == null);
+        cluster.publish(pub, "heal/x", "after", MqttQos.AT_LEAST_ONCE, false);
+        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> assertThat(got).contains("after"));
+    }
 }
