@@ -294,6 +294,43 @@ class PahoV3InteropTest {
         }
     }
 
+    @Test
+    void takeoverWithCleanSessionFalseResumesTheSessionsSubscriptions() throws Exception {
+        String topic = Ids.topic("resume");
+        String id = Ids.client("v3resume");
+        MqttClient first = connect(Type.TCP, id, false, new Inbox());
+        first.subscribe(topic, 1);
+        Inbox inbox = new Inbox();
+        MqttClient second = connect(Type.TCP, id, false, inbox); // no SUBSCRIBE of its own
+        await().atMost(WAIT).until(() -> !first.isConnected());
+
+        publisher().publish(topic, payload("to the session"), 1, false);
+        await().atMost(WAIT).until(() -> inbox.count(topic) == 1);
+        assertThat(second.isConnected()).isTrue();
+    }
+
+    @Test
+    void retainedWillIsKeptForLaterSubscribers() throws Exception {
+        String willTopic = Ids.topic("retainedwill");
+        Inbox watcher = new Inbox();
+        connect(Type.TCP, Ids.client("v3watch"), true, watcher).subscribe(willTopic, 1);
+        MqttAsyncClient dying = new MqttAsyncClient(broker.pahoUri(Type.TCP), Ids.client("v3dyingretained"),
+                new MemoryPersistence());
+        MqttConnectOptions options = options(true);
+        options.setWill(willTopic, payload("last words"), 1, true);
+        dying.connect(options).waitForCompletion(WAIT.toMillis());
+        dying.disconnectForcibly(0, 100, false);
+        dying.close();
+        await().atMost(WAIT).until(() -> watcher.count(willTopic) == 1);
+
+        Inbox late = new Inbox();
+        connect(Type.TCP, Ids.client("v3late"), true, late).subscribe(willTopic, 1);
+        await().atMost(WAIT).until(() -> late.count(willTopic) == 1);
+        assertThat(late.first(willTopic).text()).isEqualTo("last words");
+        assertThat(late.first(willTopic).message.isRetained()).isTrue();
+        publisher().publish(willTopic, new byte[0], 1, true);
+    }
+
     private MqttClient connect(Type transport, String id, boolean cleanSession, MqttCallback callback)
             throws MqttException {
         MqttClient client = new MqttClient(broker.pahoUri(transport), id, new MemoryPersistence());

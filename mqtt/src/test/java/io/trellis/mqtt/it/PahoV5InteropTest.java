@@ -236,6 +236,27 @@ class PahoV5InteropTest {
     }
 
     @Test
+    void retainHandlingOneSendsRetainedOnlyForANewSubscription() throws Exception {
+        String topic = Ids.topic("v5rh1");
+        String marker = Ids.topic("v5rh1-marker");
+        publisher().publish(topic, payload("kept"), 1, true);
+        Inbox inbox = new Inbox();
+        MqttClient client = connect(Type.TCP, Ids.client("v5rh1"), inbox, null);
+        MqttSubscription onlyIfNew = new MqttSubscription(topic, 1);
+        onlyIfNew.setRetainHandling(1);
+        client.subscribe(new MqttSubscription[] {onlyIfNew, new MqttSubscription(marker, 1)});
+        await().atMost(WAIT).until(() -> inbox.count(topic) == 1);
+
+        MqttSubscription again = new MqttSubscription(topic, 1);
+        again.setRetainHandling(1);
+        client.subscribe(new MqttSubscription[] {again}); // exists already: no retained message
+        publisher().publish(marker, payload("marker"), 1, false);
+        await().atMost(WAIT).until(() -> inbox.count(marker) == 1);
+        assertThat(inbox.count(topic)).isEqualTo(1);
+        publisher().publish(topic, new byte[0], 1, true);
+    }
+
+    @Test
     void willIsPublishedOnAbruptCloseButNotAfterNormalDisconnect() throws Exception {
         String willTopic = Ids.topic("v5will");
         String marker = willTopic + "/marker";

@@ -188,6 +188,54 @@ class RawProtocolEdgeCasesTest {
         }
     }
 
+    /** MQTT-3.1.3-8 (3.1.1): an empty client id needs a clean session; with one it is accepted. */
+    @Test
+    void emptyClientIdIsAcceptedOnlyWithACleanSessionInMqtt311() throws IOException {
+        try (RawMqttClient clean = raw(4)) {
+            assertThat(clean.connect("", true, null).reasonCodeOrZero()).isZero();
+        }
+        try (RawMqttClient persistent = raw(4)) {
+            persistent.send(persistent.connectPacket("", false, 30, null));
+            assertThat(persistent.awaitClosed()).singleElement().satisfies(p -> {
+                assertThat(p.type()).isEqualTo(CONNACK);
+                assertThat(p.reasonCodeOrZero()).as("identifier rejected").isEqualTo(0x02);
+            });
+        }
+    }
+
+    @Test
+    void mqtt31ClientWithProtocolNameMQIsdpIsServed() throws IOException {
+        String topic = Ids.topic("mqtt31");
+        try (RawMqttClient client = raw(4)) {
+            RawMqttClient.Bytes body = new RawMqttClient.Bytes().string("MQIsdp").u8(3).u8(0x02).u16(30)
+                    .string(Ids.client("v31"));
+            client.send(RawMqttClient.packet(RawMqttClient.CONNECT << 4, body));
+            Packet connack = client.read();
+            assertThat(connack.type()).isEqualTo(CONNACK);
+            assertThat(connack.reasonCodeOrZero()).isZero();
+            client.subscribeAndAwait(1, topic, 0, null);
+            client.publish(topic, 0, 0, null, "3.1");
+            assertThat(client.decodePublish(client.read()).text()).isEqualTo("3.1");
+        }
+    }
+
+    @Test
+    void emptyTopicInPublishIsAProtocolError() throws IOException {
+        try (RawMqttClient v4 = raw(4)) {
+            v4.connect(Ids.client("emptytopic4"), true, null);
+            v4.publish("", 0, 0, null, "x");
+            assertThat(v4.awaitClosed()).isEmpty();
+        }
+        try (RawMqttClient v5 = raw(5)) {
+            v5.connect(Ids.client("emptytopic5"), true, null);
+            v5.publish("", 0, 0, null, "x"); // no topic alias to stand in for it
+            assertThat(v5.awaitClosed()).allSatisfy(p -> {
+                assertThat(p.type()).isEqualTo(RawMqttClient.DISCONNECT);
+                assertThat(p.reasonCodeOrZero()).isIn(0x82, 0x90, 0x81);
+            });
+        }
+    }
+
     @Test
     void publishWithQos3IsMalformed() throws IOException {
         try (RawMqttClient client = raw(4)) {

@@ -2,7 +2,6 @@ package io.trellis.mqtt.it;
 
 import static io.trellis.mqtt.it.RawMqttClient.CONNACK;
 import static io.trellis.mqtt.it.RawMqttClient.DISCONNECT;
-import static io.trellis.mqtt.it.RawMqttClient.PUBLISH;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +10,6 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import io.trellis.mqtt.it.RawMqttClient.Packet;
-import io.trellis.mqtt.it.RawMqttClient.Properties;
 import io.trellis.mqtt.transport.ListenerSpec.Type;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -53,6 +53,8 @@ final class ReferenceBroker implements AutoCloseable {
         String config = "per_listener_settings false\nallow_anonymous true\nuser root\n"
                 + "log_dest file " + log + "\nlog_type all\n"
                 + "max_packet_size " + settings.maxPacketSize() + "\n"
+                + "max_inflight_messages " + settings.maxInflight() + "\n"
+                + "max_queued_messages " + settings.maxMqueueLen() + "\n"
                 + "listener " + ports.get(Type.TCP) + " 127.0.0.1\n"
                 + "listener " + ports.get(Type.SSL) + " 127.0.0.1\n" + tls
                 + "listener " + ports.get(Type.WS) + " 127.0.0.1\nprotocol websockets\n"
