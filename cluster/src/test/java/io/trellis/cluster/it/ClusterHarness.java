@@ -122,7 +122,7 @@ final class ClusterHarness implements AutoCloseable {
                 .allMatch(b -> a == b || (a.cluster.hasRoutesOf(b.nodeName()) && a.cluster.forwardsTo(b.nodeName())))));
     }
 
-    /** Waits until {@code on} has replicated {@code owner}'s route count at least {@code count}. */
+    /** A connected MQTT 5 client of {@code node}. */
     Mqtt5AsyncClient client(Node node, String clientId, boolean cleanStart, long sessionExpiry) {
         Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(clientId)
                 .serverHost(host).serverPort(node.mqttPort()).buildAsync();

@@ -156,4 +156,23 @@ class ClusterMembershipTest {
         cluster.publish(pub, "heal/x", "after", MqttQos.AT_LEAST_ONCE, false);
         await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> assertThat(got).contains("after"));
     }
+
+    @Test
+    void aConnectedClientIsDisconnectedWithSessionTakenOverWhenItsIdConnectsToAnotherNode() {
+        cluster = ClusterHarness.start(2);
+        ClusterHarness.Node n1 = cluster.node(1);
+        ClusterHarness.Node n2 = cluster.node(2);
+        java.util.concurrent.atomic.AtomicReference<Throwable> cut = new java.util.concurrent.atomic.AtomicReference<>();
+        Mqtt5AsyncClient first = MqttClient.builder().useMqttVersion5().identifier("twice").serverHost(cluster.host)
+                .serverPort(n1.mqttPort()).addDisconnectedListener(ctx -> cut.compareAndSet(null, ctx.getCause())).buildAsync();
+        first.connectWith().cleanStart(true).sessionExpiryInterval(0).send().join();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> n2.cluster.registeredNode("twice").isPresent());
+
+        Mqtt5AsyncClient second = cluster.client(n2, "twice", true, 0);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> cut.get() != null);
+        assertThat(cut.get()).isInstanceOf(com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException.class);
+        assertThat(((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException) cut.get()).getMqttMessage().getReasonCode())
+                .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER);
+        assertThat(second.getState().isConnected()).isTrue();
+    }
 }
