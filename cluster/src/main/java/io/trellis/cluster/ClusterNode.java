@@ -314,6 +314,22 @@ public final class ClusterNode implements Cluster {
         return remote.has(peer);
     }
 
+    /** Routes (filters and share groups) replicated from the peer, -1 if none. */
+    public int routeCount(NodeName peer) {
+        return remote.routeCount(peer);
+    }
+
+    /** The node the client id's session was last registered on, if known. */
+    public java.util.Optional<NodeName> registeredNode(String clientId) {
+        Registered r = registry.get(clientId);
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.node());
+    }
+
+    /** The distribution channel (null before start or when clustering is refused); for tests in this module. */
+    Distribution distribution() {
+        return dist;
+    }
+
     /** Whether a forwarder (RPC client) to the peer exists. */
     public boolean forwardsTo(NodeName peer) {
         return forwarders.containsKey(peer);

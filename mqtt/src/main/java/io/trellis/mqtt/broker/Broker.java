@@ -72,14 +72,19 @@ public final class Broker {
         }
         int[] receivers = {0};
         ClusterBridge c = cluster;
-        tree.match(message.topic(), route -> {
-            // A share group spanning nodes: the cluster may pick a member on another node.
-            if (route instanceof SharedGroup g && c.forwardShared(g.group, g.filter, message)) {
-                receivers[0]++;
-            } else {
-                receivers[0] += route.deliver(message);
-            }
-        });
+        DeliveryBatch batch = DeliveryBatch.begin();
+        try {
+            tree.match(message.topic(), route -> {
+                // A share group spanning nodes: the cluster may pick a member on another node.
+                if (route instanceof SharedGroup g && c.forwardShared(g.group, g.filter, message)) {
+                    receivers[0]++;
+                } else {
+                    receivers[0] += route.deliver(message);
+                }
+            });
+        } finally {
+            batch.end(message);
+        }
         receivers[0] += c.published(message);
         if (receivers[0] == 0) {
             metrics.messagesDroppedNoSubscribers.increment();
@@ -264,9 +269,14 @@ public final class Broker {
     /** Any thread: a message another node forwarded; delivered to local non-shared subscriptions only. */
     public int deliverForwarded(Message message) {
         int[] receivers = {0};
-        tree.match(message.topic(), route -> {
-            if (!(route instanceof SharedGroup)) receivers[0] += route.deliver(message);
-        });
+        DeliveryBatch batch = DeliveryBatch.begin();
+        try {
+            tree.match(message.topic(), route -> {
+                if (!(route instanceof SharedGroup)) receivers[0] += route.deliver(message);
+            });
+        } finally {
+            batch.end(message);
+        }
         return receivers[0];
     }
 

@@ -136,12 +136,13 @@ public final class Session {
         EventExecutor ex = executor;
         if (ex.inEventLoop()) {
             deliver(message, sub.qos(), retainFlag, sub.subscriptionId());
-        } else {
+        } else if (!DeliveryBatch.add(ex, sub, retainFlag)) {
             ex.execute(() -> offerOnLoop(message, sub.qos(), retainFlag, sub.subscriptionId()));
         }
     }
 
-    private void offerOnLoop(Message message, int subQos, boolean retainFlag, int subId) {
+    /** On a loop: delivers here if the session is still pinned to this loop, else hops on. */
+    void offerOnLoop(Message message, int subQos, boolean retainFlag, int subId) {
         EventExecutor ex = executor;
         if (!ex.inEventLoop()) { // the session moved while this task waited
             ex.execute(() -> offerOnLoop(message, subQos, retainFlag, subId));

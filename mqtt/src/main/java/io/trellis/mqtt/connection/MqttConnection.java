@@ -223,7 +223,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (vh.isWillFlag() && !acceptWill(vh, payload, id)) return;
 
         int keepalive = vh.keepAliveTimeSeconds();
-        boolean serverKeepalive = settings.serverKeepalive() > 0;
+        // Only an MQTT 5 client is told the server's keepalive (CONNACK property); a 3.1.1 client
+        // keeps its own, or it would be cut while pinging as it promised.
+        boolean serverKeepalive = version == 5 && settings.serverKeepalive() > 0;
         if (serverKeepalive) keepalive = settings.serverKeepalive();
         setKeepalive(keepalive);
 
