@@ -131,11 +131,14 @@ public final class Ctl {
                 ctl.printJson(nodes);
                 return ExitCodes.OK;
             }
-            for (JsonNode n : nodes) {
-                ctl.out().printf("Node %s %s is %s%n", n.path("node").asText(), n.path("version").asText(),
-                        "running".equals(n.path("node_status").asText()) ? "started" : n.path("node_status").asText());
-                ctl.out().printf("  uptime: %s, connections: %d%n", uptime(n.path("uptime").asLong()),
-                        n.path("connections").asLong());
+            // The API lists this node first, then its cluster peers (those are ctl cluster status's).
+            JsonNode n = nodes.path(0);
+            ctl.out().printf("Node %s %s is %s%n", n.path("node").asText(), n.path("version").asText(),
+                    "running".equals(n.path("node_status").asText()) ? "started" : n.path("node_status").asText());
+            ctl.out().printf("  uptime: %s, connections: %d%n", uptime(n.path("uptime").asLong()),
+                    n.path("connections").asLong());
+            if (nodes.size() > 1) {
+                ctl.out().printf("  in a cluster of %d known nodes (ctl cluster status)%n", nodes.size());
             }
             return ExitCodes.OK;
         }

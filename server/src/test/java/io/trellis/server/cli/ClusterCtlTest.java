@@ -117,6 +117,10 @@ class ClusterCtlTest {
         assertThat(out.toString().lines().filter(l -> l.startsWith("trellis3@127.0.0.1")).findFirst().orElseThrow())
                 .contains("stopped").contains("4373");
 
+        assertThat(run("status")).as(err.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).contains("Node " + SELF + " test is started").contains("in a cluster of 3 known nodes")
+                .doesNotContain("trellis2@");
+
         assertThat(run("cluster", "status", "--json")).as(err.toString()).isEqualTo(ExitCodes.OK);
         JsonNode nodes = JSON.readTree(out.toString());
         assertThat(nodes).hasSize(3);
