@@ -1,6 +1,10 @@
 package io.trellis.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.cluster.Cluster;
+import io.trellis.cluster.ClusterSettings;
+import io.trellis.cluster.CookiePolicy;
+import io.trellis.cluster.PortPlan;
 import io.trellis.config.ConfigException;
 import io.trellis.config.TrellisConfig;
 import io.trellis.mqtt.MqttServer;
@@ -11,6 +15,8 @@ import io.trellis.server.api.ApiServer;
 import io.trellis.server.api.LocalCredential;
 import io.trellis.server.api.ManagementApi;
 import io.trellis.server.api.NodeView;
+import io.trellis.server.cluster.ClusterControl;
+import io.trellis.server.cluster.ClusterFactory;
 import io.trellis.server.node.ListenerSpecs;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
@@ -37,26 +43,51 @@ public final class Node implements AutoCloseable, NodeView {
     private final NodeSettings settings;
     private final RuleEngineSettings ruleSettings;
     private NodeRules rules;
+    private final ClusterSettings clusterSettings;
+    private final ClusterFactory clusterFactory;
     private MqttServer mqtt;
+    private ClusterControl cluster;
     private ApiServer api;
     private InetSocketAddress apiAddress;
     private LocalCredential localCredential;
     private long startedAt;
     private boolean closed;
 
+    /** A node that never clusters (no cluster settings): tests of the single node. */
     public Node(NodeSettings settings) {
-        this(settings, RuleEngineSettings.defaults());
+        this(settings, null, ClusterFactory.standard(), RuleEngineSettings.defaults());
     }
 
+    /** A node that never clusters, with the given rule engine settings. */
     public Node(NodeSettings settings, RuleEngineSettings ruleSettings) {
+        this(settings, null, ClusterFactory.standard(), ruleSettings);
+    }
+
+    /**
+     * @param clusterSettings the cluster keys; null means the node runs alone
+     * @param clusterFactory  makes the cluster when clustering is allowed
+     */
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory) {
+        this(settings, clusterSettings, clusterFactory, RuleEngineSettings.defaults());
+    }
+
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory,
+                RuleEngineSettings ruleSettings) {
         this.settings = settings;
+        this.clusterSettings = clusterSettings;
+        this.clusterFactory = clusterFactory;
         this.ruleSettings = ruleSettings;
     }
 
     /** Loads and validates the config (file plus TRELLIS_* overrides from env) into a node not yet started. */
     public static Node load(Path configFile, Map<String, String> env) throws ConfigException {
-        TrellisConfig config = TrellisConfig.load(configFile, env);
-        return new Node(NodeSettings.from(config), RuleEngineSettings.from(config));
+        return from(TrellisConfig.load(configFile, env), ClusterFactory.standard());
+    }
+
+    /** A node of a loaded config, with the cluster made by {@code clusterFactory}. */
+    public static Node from(TrellisConfig config, ClusterFactory clusterFactory) throws ConfigException {
+        return new Node(NodeSettings.from(config), ClusterSettings.from(config), clusterFactory,
+                RuleEngineSettings.from(config));
     }
 
     public NodeSettings settings() {
@@ -75,6 +106,7 @@ public final class Node implements AutoCloseable, NodeView {
             mqtt.start();
             startRules();
             startedAt = System.currentTimeMillis();
+            cluster = startCluster();
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
@@ -124,6 +156,34 @@ public final class Node implements AutoCloseable, NodeView {
         return rules;
     }
 
+    /**
+     * The cluster when clustering is allowed (not singleton, a usable cookie), else a node alone
+     * with the reason, logged once at WARN (the reason never holds the cookie). A clash with a
+     * static seed's ports or a port in use stops the node.
+     */
+    private ClusterControl startCluster() throws NodeStartException {
+        if (clusterSettings == null) {
+            return ClusterControl.alone(settings.nodeName(), "this node was started without cluster settings");
+        }
+        CookiePolicy.Decision decision = clusterSettings.clusteringDecision();
+        if (!decision.allowed()) {
+            LOG.warn("node {} runs alone: {}", settings.nodeName(), decision.reason());
+            return ClusterControl.alone(settings.nodeName(), decision.reason());
+        }
+        List<PortPlan.PortClash> clashes = clusterSettings.portPlan().clashes(clusterSettings.node(), clusterSettings.staticSeeds());
+        if (!clashes.isEmpty()) {
+            throw new NodeStartException("port clash with a node of cluster.static.seeds: " + clashes.get(0).message());
+        }
+        Cluster c = clusterFactory.create(clusterSettings, mqtt, Version.current());
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return ClusterControl.of(c);
+    }
+
     private ApiKeys apiKeys() throws NodeStartException {
         ApiKeys keys = new ApiKeys();
         if (settings.apiKeyFile() != null) {
@@ -169,6 +229,11 @@ public final class Node implements AutoCloseable, NodeView {
     }
 
     @Override
+    public ClusterControl cluster() {
+        return cluster != null ? cluster : ClusterControl.alone(settings.nodeName(), "the node is not started");
+    }
+
+    @Override
     public List<BoundListener> listeners() {
         return mqtt == null ? List.of() : mqtt.boundListeners();
     }
@@ -191,6 +256,9 @@ public final class Node implements AutoCloseable, NodeView {
         if (rules != null) {
             mqtt.installPublishListener(null);
             rules.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         if (mqtt != null) {
             mqtt.close();

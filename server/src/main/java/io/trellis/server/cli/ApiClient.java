@@ -54,9 +54,26 @@ final class ApiClient {
         return send("DELETE", path);
     }
 
+    /** POST with a JSON body. */
+    Answer post(String path, Object jsonBody) {
+        try {
+            return send("POST", path, mapper.writeValueAsBytes(jsonBody));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CliException("cannot write the request body: " + e.getOriginalMessage());
+        }
+    }
+
     private Answer send(String method, String path) {
+        return send(method, path, null);
+    }
+
+    private Answer send(String method, String path, byte[] jsonBody) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
-                .timeout(Duration.ofSeconds(15)).method(method, HttpRequest.BodyPublishers.noBody());
+                .timeout(Duration.ofSeconds(15)).method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(jsonBody));
+        if (jsonBody != null) {
+            request.header("Content-Type", "application/json");
+        }
         if (credential != null) {
             String basic = credential.key() + ":" + credential.secret();
             request.header("Authorization",
