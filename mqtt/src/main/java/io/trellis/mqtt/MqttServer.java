@@ -110,6 +110,11 @@ public final class MqttServer implements AutoCloseable {
         return broker;
     }
 
+    /** Installs the cluster seam (a no-op bridge by default: a single node). */
+    public void installCluster(io.trellis.mqtt.cluster.ClusterBridge bridge) {
+        broker.installCluster(bridge);
+    }
+
     /** Stops accepting, disconnects clients (MQTT 5: 0x8B server shutting down), frees threads. */
     @Override
     public synchronized void close() {
