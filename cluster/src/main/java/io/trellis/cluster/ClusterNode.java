@@ -136,7 +136,7 @@ public final class ClusterNode implements Cluster {
         }
         group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("trellis-cluster"), NioIoHandler.newFactory());
         handshake = new HandshakeSettings(self(), CookieKey.of(settings.cookie()), settings.authenticationTimeout(),
-                new RefusalLog(Duration.ofMinutes(1)));
+                new RefusalLog(Duration.ofMinutes(1))).withTransportSecurity(settings.transport());
         dist = new Distribution(handshake, distBind, timing, group);
         dist.usePortPlan(settings.portPlan());
         receiver = new ForwardReceiver(broker);

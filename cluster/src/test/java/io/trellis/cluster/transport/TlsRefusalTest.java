@@ -50,7 +50,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * TLS on the cluster RPC channel, with each refusal naming its cause on the dialler (what
  * {@code ctl cluster join} shows), on both TLS engines.
  */
-class ClusterTlsTest {
+class TlsRefusalTest {
     private static final String COOKIE = "Pl9Ok8Ij7Uh6Yg5Tf4Rd3Es2Wa1Qz0Xc";
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final List<AutoCloseable> open = new ArrayList<>();
