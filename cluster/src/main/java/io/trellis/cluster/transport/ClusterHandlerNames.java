@@ -10,6 +10,8 @@ public final class ClusterHandlerNames {
     public static final String TLS_GUARD = "cluster-tls-guard";
     /** First on a plain channel: a TLS ClientHello there is refused as "peer is using TLS". */
     public static final String PLAIN_GUARD = "cluster-plain-guard";
+    /** Coalesces flushes of many small frames (one TLS record for many frames). */
+    public static final String FLUSH_CONSOLIDATION = "cluster-flush-consolidation";
     public static final String HANDSHAKE_FRAME_DECODER = "cluster-handshake-frame-decoder";
     public static final String HANDSHAKE = "cluster-handshake";
     public static final String FRAME_DECODER = "cluster-frame-decoder";
