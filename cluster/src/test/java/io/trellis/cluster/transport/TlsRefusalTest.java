@@ -80,8 +80,12 @@ class TlsRefusalTest {
         }
 
         TlsOptions node(String node, Instant notBefore, Instant notAfter) throws Exception {
+            return node(node, notBefore, notAfter, "127.0.0.1");
+        }
+
+        TlsOptions node(String node, Instant notBefore, Instant notAfter, String san) throws Exception {
             KeyPair kp = KeyPairs.ecP256();
-            X509Certificate cert = ca.issue(node, List.of("127.0.0.1"), kp, notBefore, notAfter,
+            X509Certificate cert = ca.issue(node, List.of(san), kp, notBefore, notAfter,
                     CertificateAuthority.Usage.SERVER, CertificateAuthority.Usage.CLIENT);
             Path certFile = write(node + ".pem", PemWriter.certificates(cert));
             Path keyFile = write(node + ".key", PemWriter.pkcs8(kp.getPrivate()));
@@ -200,6 +204,20 @@ class TlsRefusalTest {
         HandshakeFailedException e = refusal(client(tls(pki.node("a"), provider), COOKIE, port));
         assertThat(e.reason()).isEqualTo(HandshakeFailure.PEER_NOT_TLS);
         assertThat(e.getMessage()).contains("peer speaks plain TCP");
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
+    void verifyPeerHostRefusesACertificateForAnotherHostAndAcceptsTheRightOne(SslProvider provider) throws Exception {
+        Pki pki = new Pki("ca");
+        Instant from = Instant.now().minusSeconds(60);
+        Instant to = Instant.now().plus(Duration.ofDays(1));
+        int wrongHost = server(tls(pki.node("b", from, to, "10.9.9.9"), provider), new ConcurrentLinkedQueue<>());
+        HandshakeFailedException e = refusal(client(ChannelTls.fromOptions(pki.node("a"), true, provider), COOKIE, wrongHost));
+        assertThat(e.reason()).isEqualTo(HandshakeFailure.TLS_HOST_MISMATCH);
+
+        int rightHost = server(tls(pki.node("b2", from, to, "127.0.0.1"), provider), new ConcurrentLinkedQueue<>());
+        client(ChannelTls.fromOptions(pki.node("a2"), true, provider), COOKIE, rightHost).connect().get(15, TimeUnit.SECONDS);
     }
 
     @ParameterizedTest
