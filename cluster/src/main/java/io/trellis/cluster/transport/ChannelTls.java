@@ -8,8 +8,18 @@ import io.trellis.cluster.NodeName;
 import io.trellis.security.TlsConfigException;
 import io.trellis.security.TlsContexts;
 import io.trellis.security.TlsOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * TLS of one inter-node channel (distribution or cluster RPC), or none. The same certificate
@@ -19,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ChannelTls {
     /** Plain TCP. */
-    public static final ChannelTls PLAIN = new ChannelTls(null, false, null);
+    public static final ChannelTls PLAIN = new ChannelTls(null, false, null, List.of());
 
     /** The contexts of one generation. */
     record Contexts(SslContext server, SslContext client) {
@@ -31,14 +41,22 @@ public final class ChannelTls {
         Contexts load() throws TlsConfigException;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelTls.class);
+
     private final Loader loader;
     private final boolean verifyPeerHost;
     private final AtomicReference<Contexts> current;
+    /** The files behind the contexts, watched for changes; empty when fixed or plain. */
+    private final List<Path> files;
+    /** Their modification times when last looked at (loaded, or refused). */
+    private volatile Map<Path, FileTime> stamps;
 
-    private ChannelTls(Loader loader, boolean verifyPeerHost, Contexts first) {
+    private ChannelTls(Loader loader, boolean verifyPeerHost, Contexts first, List<Path> files) {
         this.loader = loader;
         this.verifyPeerHost = verifyPeerHost;
         this.current = new AtomicReference<>(first);
+        this.files = files;
+        this.stamps = stamps(files);
     }
 
     /**
@@ -51,13 +69,17 @@ public final class ChannelTls {
         Objects.requireNonNull(provider, "provider");
         Loader loader = () -> new Contexts(TlsContexts.forServer(options, provider),
                 TlsContexts.forClient(options, verifyPeerHost && options.verifyPeer(), provider));
-        return new ChannelTls(loader, verifyPeerHost, loader.load());
+        List<Path> files = Stream.of(options.certfile(), options.keyfile(), options.cacertfile()).filter(Objects::nonNull).toList();
+        Map<Path, FileTime> before = stamps(files); // taken before reading: a change while loading is seen next time
+        ChannelTls tls = new ChannelTls(loader, verifyPeerHost, loader.load(), files);
+        tls.stamps = before;
+        return tls;
     }
 
     /** Fixed contexts, not reloadable (tests that need material TlsMaterial would refuse, e.g. an expired certificate). */
     public static ChannelTls of(SslContext server, SslContext client) {
         Contexts fixed = new Contexts(Objects.requireNonNull(server, "server"), Objects.requireNonNull(client, "client"));
-        return new ChannelTls(() -> fixed, false, fixed);
+        return new ChannelTls(() -> fixed, false, fixed, List.of());
     }
 
     public boolean enabled() {
@@ -76,6 +98,46 @@ public final class ChannelTls {
         if (loader != null) {
             current.set(next);
         }
+    }
+
+    /**
+     * The file watch, checked as each new connection is set up (no thread, a few stats per
+     * connection): when a certificate, key or CA file changed on disk, the material is re-read and
+     * validated; valid, it serves this and later connections; invalid (say, half copied), the old
+     * contexts stay and one warning names the problem until the files change again.
+     */
+    void refreshIfChanged() {
+        if (files.isEmpty()) {
+            return;
+        }
+        Map<Path, FileTime> now = stamps(files);
+        if (now.equals(stamps)) {
+            return;
+        }
+        synchronized (this) {
+            if (now.equals(stamps)) {
+                return;
+            }
+            stamps = now;
+            try {
+                swap(load());
+                LOG.info("TLS files {} changed: reloaded; new connections use them", files);
+            } catch (TlsConfigException e) {
+                LOG.warn("TLS files {} changed but cannot be used, keeping the previous ones: {}", files, e.getMessage());
+            }
+        }
+    }
+
+    private static Map<Path, FileTime> stamps(List<Path> files) {
+        Map<Path, FileTime> out = new HashMap<>();
+        for (Path f : files) {
+            try {
+                out.put(f, Files.getLastModifiedTime(f));
+            } catch (IOException e) {
+                out.put(f, FileTime.fromMillis(-1)); // missing now: a change too
+            }
+        }
+        return out;
     }
 
     SslHandler newAcceptorHandler(ByteBufAllocator alloc) {

@@ -79,6 +79,7 @@ public final class ClusterChannelInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         boolean acceptor = expectedPeer == null;
         if (tls.enabled()) {
+            tls.refreshIfChanged();
             // The current contexts: a reload affects new connections only.
             p.addLast(ClusterHandlerNames.TLS, acceptor ? tls.newAcceptorHandler(ch.alloc()) : tls.newDiallerHandler(ch.alloc(), expectedPeer, -1));
             p.addLast(ClusterHandlerNames.TLS_GUARD, new TlsGuard(acceptor));

@@ -31,5 +31,6 @@ public record TransportSecurity(ChannelTls dist, ChannelTls rpc) {
         ChannelTls.Contexts nextRpc = rpc == dist ? nextDist : rpc.load();
         dist.swap(nextDist);
         rpc.swap(nextRpc);
+        // (The file watch of each ChannelTls may reload again on the next connection: harmless, same files.)
     }
 }

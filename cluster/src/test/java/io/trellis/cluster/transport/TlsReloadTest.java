@@ -64,6 +64,45 @@ class TlsReloadTest {
         return new TlsOptions(cert, key, null, caFile, true, true, List.of("tlsv1.3", "tlsv1.2"), List.of());
     }
 
+    @Test
+    void changedFilesOnDiskAreTakenUpByTheNextConnectionWithoutAReloadCall() throws Exception {
+        CertificateAuthority oldCa = CertificateAuthority.create("old", KeyPairs.ecP256(), Duration.ofDays(3));
+        CertificateAuthority newCa = CertificateAuthority.create("new", KeyPairs.ecP256(), Duration.ofDays(3));
+        TlsOptions server = files("b", issue(oldCa, "b"), oldCa);
+        TransportSecurity serverTls = new TransportSecurity(ChannelTls.PLAIN, ChannelTls.fromOptions(server, false, TlsContexts.provider()));
+        ChannelTls trustsOld = ChannelTls.fromOptions(files("a-old", issue(oldCa, "a"), oldCa), false, TlsContexts.provider());
+        ChannelTls trustsNew = ChannelTls.fromOptions(files("a-new", issue(newCa, "a"), newCa), false, TlsContexts.provider());
+        RpcServer rpc = new RpcServer(settings("b@127.0.0.1", serverTls), new InetSocketAddress("127.0.0.1", 0), 64 * 1024,
+                (from, frame) -> { }, group);
+        int port = rpc.start();
+        try (rpc) {
+            try (RpcClient c = client(trustsOld, port)) {
+                c.connect().get(15, TimeUnit.SECONDS);
+            }
+            // A broken certificate on disk: the watch refuses it and the old material keeps serving.
+            Files.writeString(server.certfile(), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+            bump(server.certfile(), 10);
+            try (RpcClient c = client(trustsOld, port)) {
+                c.connect().get(15, TimeUnit.SECONDS);
+            }
+            Issued next = issue(newCa, "b");
+            Files.writeString(server.certfile(), next.cert());
+            Files.writeString(server.keyfile(), next.key());
+            Files.writeString(server.cacertfile(), PemWriter.certificates(newCa.certificate()));
+            for (Path f : List.of(server.certfile(), server.keyfile(), server.cacertfile())) {
+                bump(f, 20);
+            }
+            try (RpcClient c = client(trustsNew, port)) {
+                c.connect().get(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** File times can be coarse (1 s): set them explicitly so every change is seen. */
+    private static void bump(Path file, int seconds) throws Exception {
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(seconds)));
+    }
+
     private static HandshakeSettings settings(String node, TransportSecurity transport) {
         return new HandshakeSettings(NodeName.parse(node), CookieKey.of(new Secret(COOKIE)), Duration.ofSeconds(5),
                 new RefusalLog(Duration.ofMinutes(1))).withTransportSecurity(transport);
