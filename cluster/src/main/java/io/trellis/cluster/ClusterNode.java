@@ -136,8 +136,9 @@ public final class ClusterNode implements Cluster {
         }
         group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("trellis-cluster"), NioIoHandler.newFactory());
         handshake = new HandshakeSettings(self(), CookieKey.of(settings.cookie()), settings.authenticationTimeout(),
-                new RefusalLog(Duration.ofMinutes(1)));
+                new RefusalLog(Duration.ofMinutes(1))).withTransportSecurity(settings.transport());
         dist = new Distribution(handshake, distBind, timing, group);
+        dist.usePortPlan(settings.portPlan());
         receiver = new ForwardReceiver(broker);
         rpcServer = new RpcServer(handshake, rpcBind, Distribution.MAX_FRAME_BYTES, receiver, group);
         local = new LocalRoutes(this::broadcast);
@@ -216,7 +217,9 @@ public final class ClusterNode implements Cluster {
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             String text;
-            if (cause instanceof HandshakeFailedException h) {
+            if (cause instanceof IllegalArgumentException) {
+                text = cause.getMessage(); // a port clash or a join of itself, in operator words already
+            } else if (cause instanceof HandshakeFailedException h) {
                 text = h.reason().words();
             } else if (cause instanceof ConnectException) {
                 text = "node " + node + " is not reachable on " + hostPort(address) + " (connection refused)";

@@ -152,6 +152,11 @@ public final class Distribution implements AutoCloseable {
         return self;
     }
 
+    /** Checks joins against this port plan: a peer whose name maps to this node's ports on this host is refused. */
+    public synchronized void usePortPlan(PortPlan plan) {
+        this.portPlan = plan;
+    }
+
     /** The port distribution listens on (after {@link #start}). */
     public int port() {
         return port;

@@ -35,6 +35,9 @@ final class ClusterHarness implements AutoCloseable {
     final int clientNum;
     final List<Node> nodes = new ArrayList<>();
     private final List<Mqtt5AsyncClient> clients = new ArrayList<>();
+    /** TLS of each node's channels; plain unless a test says otherwise. */
+    java.util.function.Function<NodeName, io.trellis.cluster.transport.TransportSecurity> transport =
+            node -> io.trellis.cluster.transport.TransportSecurity.PLAIN;
 
     /** One node of the harness. */
     final class Node {
@@ -84,7 +87,7 @@ final class ClusterHarness implements AutoCloseable {
     ClusterSettings settings(NodeName node, String cookie) {
         return new ClusterSettings(node, cookie == null ? null : new Secret(cookie), ClusterSettings.DiscoveryStrategy.MANUAL,
                 List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), true,
-                RpcPortDiscovery.STATELESS, 5369, host, clientNum, Duration.ofSeconds(2), Duration.ofSeconds(5));
+                RpcPortDiscovery.STATELESS, 5369, host, clientNum, Duration.ofSeconds(2), Duration.ofSeconds(5), transport.apply(node));
     }
 
     /** Starts n nodes with the common cookie and joins each to the first; waits for the full mesh. */
