@@ -78,7 +78,7 @@ public final class MqttServer implements AutoCloseable {
         for (ListenerSpec spec : listeners) {
             ServerBootstrap b = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
-                    .channel(EventLoops.serverChannel())
+                    .channelFactory(EventLoops.serverChannelFactory(spec.bind()))
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)

@@ -1,12 +1,12 @@
 package io.trellis.cluster.distribution;
 
 import io.netty.bootstrap.Bootstrap;
+import io.trellis.mqtt.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.trellis.cluster.ClusterChannel;
 import io.trellis.cluster.ClusterSettings;
@@ -134,7 +134,7 @@ public final class Distribution implements AutoCloseable {
      * @throws IllegalStateException naming the address when it cannot be bound (e.g. in use)
      */
     public int start() throws InterruptedException {
-        ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ChannelFuture bound = new ServerBootstrap().group(group).channelFactory(EventLoops.nioServerChannelFactory(bind))
                 .childHandler(ClusterChannelInitializer.forAcceptor(ClusterChannel.DIST, handshake, MAX_FRAME_BYTES,
                         () -> new PeerHandler(this, timing)))
                 .bind(bind).await();

@@ -1,10 +1,10 @@
 package io.trellis.cluster.rpc;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.trellis.mqtt.transport.EventLoops;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.trellis.cluster.ClusterChannel;
 import io.trellis.cluster.handshake.HandshakeSettings;
 import io.trellis.cluster.transport.ClusterChannelInitializer;
@@ -33,7 +33,7 @@ public final class RpcServer implements AutoCloseable {
      * @throws IllegalStateException naming the address when it cannot be bound
      */
     public int start() throws InterruptedException {
-        ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ChannelFuture bound = new ServerBootstrap().group(group).channelFactory(EventLoops.nioServerChannelFactory(bind))
                 .childHandler(ClusterChannelInitializer.forAcceptor(ClusterChannel.RPC, handshake, maxFrameBytes,
                         () -> new RpcInboundHandler(receiver)))
                 .bind(bind).await();

@@ -1,6 +1,7 @@
 package io.trellis.server.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.mqtt.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -13,7 +14,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -64,7 +64,7 @@ public final class ApiServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("trellis-api"), NioIoHandler.newFactory());
         handlers = new DefaultEventExecutorGroup(HANDLER_THREADS, new DefaultThreadFactory("trellis-api-handler"));
         try {
-            channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+            channel = new ServerBootstrap().group(group).channelFactory(EventLoops.nioServerChannelFactory(bind))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
