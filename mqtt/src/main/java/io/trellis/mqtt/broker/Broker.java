@@ -21,6 +21,7 @@ public final class Broker {
 
     private final BrokerSettings settings;
     private final BrokerMetrics metrics = new BrokerMetrics();
+    private volatile io.trellis.mqtt.auth.AccessControl accessControl = io.trellis.mqtt.auth.AccessControl.ALLOW_ALL;
     private final SubscriptionTree<Route> tree = new SubscriptionTree<>();
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final ConcurrentHashMap<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
@@ -38,6 +39,16 @@ public final class Broker {
 
     public BrokerMetrics metrics() {
         return metrics;
+    }
+
+    /** Who may connect, publish and subscribe; allow-all until the server sets the node's. */
+    public io.trellis.mqtt.auth.AccessControl accessControl() {
+        return accessControl;
+    }
+
+    public void accessControl(io.trellis.mqtt.auth.AccessControl accessControl) {
+        if (accessControl == null) throw new IllegalArgumentException("accessControl is required");
+        this.accessControl = accessControl;
     }
 
     Logger log() {
