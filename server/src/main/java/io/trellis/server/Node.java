@@ -11,6 +11,8 @@ import io.trellis.server.api.ApiServer;
 import io.trellis.server.api.LocalCredential;
 import io.trellis.server.api.ManagementApi;
 import io.trellis.server.api.NodeView;
+import io.trellis.server.auth.AuthApi;
+import io.trellis.server.auth.NodeAuth;
 import io.trellis.server.node.ListenerSpecs;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
@@ -32,6 +34,7 @@ public final class Node implements AutoCloseable, NodeView {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
     private final NodeSettings settings;
+    private final NodeAuth auth;
     private MqttServer mqtt;
     private ApiServer api;
     private InetSocketAddress apiAddress;
@@ -39,17 +42,30 @@ public final class Node implements AutoCloseable, NodeView {
     private long startedAt;
     private boolean closed;
 
+    /** A node with anonymous access and no authorization (no authentication/authorization config). */
     public Node(NodeSettings settings) {
+        this(settings, NodeAuth.allowAll(settings.dataDir()));
+    }
+
+    public Node(NodeSettings settings, NodeAuth auth) {
         this.settings = settings;
+        this.auth = auth;
     }
 
     /** Loads and validates the config (file plus TRELLIS_* overrides from env) into a node not yet started. */
     public static Node load(Path configFile, Map<String, String> env) throws ConfigException {
-        return new Node(NodeSettings.from(TrellisConfig.load(configFile, env)));
+        TrellisConfig config = TrellisConfig.load(configFile, env);
+        NodeSettings settings = NodeSettings.from(config);
+        return new Node(settings, NodeAuth.from(config, settings.dataDir()));
     }
 
     public NodeSettings settings() {
         return settings;
+    }
+
+    /** Authentication, authorization and bans of this node. */
+    public NodeAuth auth() {
+        return auth;
     }
 
     /**
@@ -61,12 +77,15 @@ public final class Node implements AutoCloseable, NodeView {
         var specs = ListenerSpecs.build(settings.listeners());
         try {
             mqtt = new MqttServer(settings.broker(), specs);
+            mqtt.broker().accessControl(auth.accessControl(mqtt.broker().metrics()));
             mqtt.start();
             startedAt = System.currentTimeMillis();
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
-                api = new ApiServer(new ManagementApi(this, new ObjectMapper()), keys);
+                ManagementApi management = new ManagementApi(this, new ObjectMapper());
+                AuthApi.register(management.router(), auth, management.mapper());
+                api = new ApiServer(management, keys);
                 apiAddress = api.start(settings.apiBind());
             }
             // Written only once every port is ours: a node that fails to start must not replace
@@ -161,6 +180,7 @@ public final class Node implements AutoCloseable, NodeView {
         if (mqtt != null) {
             mqtt.close();
         }
+        auth.close();
         if (startedAt > 0) {
             LOG.info("node {} stopped", settings.nodeName());
         }

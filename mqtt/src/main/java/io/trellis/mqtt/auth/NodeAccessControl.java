@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -52,6 +53,7 @@ public final class NodeAccessControl implements AccessControl {
     private final Settings settings;
     private final Executor authnExecutor;
     private final BrokerMetrics metrics;
+    private final Set<String> listenersWithoutAuthn;
 
     /**
      * @param authorizer    null = every request allowed (no authorization configured)
@@ -59,6 +61,14 @@ public final class NodeAccessControl implements AccessControl {
      */
     public NodeAccessControl(List<? extends Authenticator> authenticators, Authorizer authorizer, BanList bans,
                              Settings settings, Executor authnExecutor, BrokerMetrics metrics) {
+        this(authenticators, authorizer, bans, settings, authnExecutor, metrics, Set.of());
+    }
+
+    /** @param listenersWithoutAuthn ids ("tcp:internal") of listeners with enable_authn = false */
+    public NodeAccessControl(List<? extends Authenticator> authenticators, Authorizer authorizer, BanList bans,
+                             Settings settings, Executor authnExecutor, BrokerMetrics metrics,
+                             Set<String> listenersWithoutAuthn) {
+        this.listenersWithoutAuthn = Set.copyOf(listenersWithoutAuthn);
         this.authenticators = List.copyOf(authenticators);
         this.authorizer = authorizer;
         this.bans = Objects.requireNonNull(bans, "bans");
@@ -83,6 +93,10 @@ public final class NodeAccessControl implements AccessControl {
             metrics.clientBanned.increment();
             return CompletableFuture.completedFuture(ConnectDecision.refused(ConnectDecision.Outcome.BANNED,
                     "banned by " + ban.get().as().id()));
+        }
+        if (listenersWithoutAuthn.contains(connect.listenerId())) { // enable_authn = false
+            metrics.clientAuthSuccess.increment();
+            return CompletableFuture.completedFuture(ConnectDecision.allowed(false));
         }
         if (authenticators.isEmpty()) {
             return CompletableFuture.completedFuture(settle(connect, host, settings.allowAnonymous()

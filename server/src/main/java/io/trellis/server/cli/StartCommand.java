@@ -33,8 +33,11 @@ final class StartCommand implements Callable<Integer> {
         var env = root.env;
         var file = config.resolve(env);
         NodeSettings settings;
+        io.trellis.server.auth.NodeAuth auth;
         try {
-            settings = NodeSettings.from(TrellisConfig.load(file, ServerEnv.forConfig(env)));
+            TrellisConfig loaded = TrellisConfig.load(file, ServerEnv.forConfig(env));
+            settings = NodeSettings.from(loaded);
+            auth = io.trellis.server.auth.NodeAuth.from(loaded, settings.dataDir());
         } catch (ConfigException e) {
             throw new CliException("cannot start, bad config " + file + ":\n  " + String.join("\n  ", e.problems()));
         }
@@ -44,7 +47,7 @@ final class StartCommand implements Callable<Integer> {
             throw new CliException("cannot open the log file " + settings.log().filePath() + ": " + e.getMessage()
                     + " (check log.file.path)");
         }
-        Node node = new Node(settings);
+        Node node = new Node(settings, auth);
         CountDownLatch stop = new CountDownLatch(1);
         StopSignals.onStop(stop::countDown);
         Thread hook = new Thread(node::close, "trellis-shutdown");
