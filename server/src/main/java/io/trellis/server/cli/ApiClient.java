@@ -54,9 +54,22 @@ final class ApiClient {
         return send("DELETE", path);
     }
 
+    /** POST or PUT of a JSON body. */
+    Answer send(String method, String path, JsonNode body) {
+        try {
+            return send(method, path, HttpRequest.BodyPublishers.ofByteArray(mapper.writeValueAsBytes(body)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CliException("cannot encode the request: " + e.getOriginalMessage());
+        }
+    }
+
     private Answer send(String method, String path) {
+        return send(method, path, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private Answer send(String method, String path, HttpRequest.BodyPublisher publisher) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
-                .timeout(Duration.ofSeconds(15)).method(method, HttpRequest.BodyPublishers.noBody());
+                .timeout(Duration.ofSeconds(15)).method(method, publisher).header("Content-Type", "application/json");
         if (credential != null) {
             String basic = credential.key() + ":" + credential.secret();
             request.header("Authorization",
