@@ -4,6 +4,8 @@ import io.trellis.mqtt.broker.BrokerMetrics;
 import io.trellis.security.authn.AuthnResult;
 import io.trellis.security.authn.Authenticator;
 import io.trellis.security.authn.ConnectInfo;
+import io.trellis.security.authn.HttpAuthenticator;
+import io.trellis.security.authn.JwtAuthenticator;
 import io.trellis.security.authn.PeerCertAs;
 import io.trellis.security.authz.AuthzAction;
 import io.trellis.security.authz.AuthzCache;
@@ -18,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,7 @@ public final class NodeAccessControl implements AccessControl {
     private final Executor authnExecutor;
     private final BrokerMetrics metrics;
     private final Set<String> listenersWithoutAuthn;
+    private volatile Consumer<String> nonJwtLogin = clientId -> { };
 
     /**
      * @param authorizer    null = every request allowed (no authorization configured)
@@ -95,8 +99,7 @@ public final class NodeAccessControl implements AccessControl {
                     "banned by " + ban.get().as().id()));
         }
         if (listenersWithoutAuthn.contains(connect.listenerId())) { // enable_authn = false
-            metrics.clientAuthSuccess.increment();
-            return CompletableFuture.completedFuture(ConnectDecision.allowed(false));
+            return CompletableFuture.completedFuture(settle(connect, host, ConnectDecision.allowed(false)));
         }
         if (authenticators.isEmpty()) {
             return CompletableFuture.completedFuture(settle(connect, host, settings.allowAnonymous()
@@ -104,32 +107,62 @@ public final class NodeAccessControl implements AccessControl {
                     : ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
                             "anonymous access is off (authentication_settings.allow_anonymous = false)")));
         }
-        return CompletableFuture.supplyAsync(() -> settle(connect, host, runChain(connect)), authnExecutor);
+        return runFrom(connect, 0).thenApply(d -> settle(connect, host, d));
     }
 
-    private ConnectDecision runChain(ConnectInfo connect) {
-        for (Authenticator a : authenticators) {
-            AuthnResult r;
-            try {
-                r = a.authenticate(connect);
-            } catch (RuntimeException e) {
+    /**
+     * Asks authenticator {@code i}, then the next while they ignore. An authenticator with an
+     * asynchronous form (HTTP) is asked without holding a thread; the others run on the authn
+     * executor.
+     */
+    private CompletableFuture<ConnectDecision> runFrom(ConnectInfo connect, int i) {
+        if (i == authenticators.size()) {
+            return CompletableFuture.completedFuture(ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
+                    "no authenticator accepted the client (all " + authenticators.size() + " ignored it)"));
+        }
+        Authenticator a = authenticators.get(i);
+        CompletableFuture<AuthnResult> answer;
+        try {
+            answer = a instanceof HttpAuthenticator http ? http.authenticateAsync(connect)
+                    : CompletableFuture.supplyAsync(() -> a.authenticate(connect), authnExecutor);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.handle((r, error) -> {
+            if (error != null) {
                 // Fail closed; only the type: a message could carry a credential.
-                return ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
-                        a.id() + " failed (" + e.getClass().getSimpleName() + ")");
+                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                return CompletableFuture.completedFuture(ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
+                        a.id() + " failed (" + cause.getClass().getSimpleName() + ")"));
             }
-            if (r instanceof AuthnResult.Allow allow) return ConnectDecision.allowed(allow.superuser());
+            if (r instanceof AuthnResult.Allow allow) {
+                if (!(a instanceof JwtAuthenticator)) nonJwtLogin.accept(connect.clientId());
+                return CompletableFuture.completedFuture(ConnectDecision.allowed(allow.superuser()));
+            }
             if (r instanceof AuthnResult.Deny deny) {
-                return ConnectDecision.refused(ConnectDecision.Outcome.BAD_CREDENTIALS, a.id() + ": " + deny.reason());
+                return CompletableFuture.completedFuture(ConnectDecision.refused(ConnectDecision.Outcome.BAD_CREDENTIALS,
+                        a.id() + ": " + deny.reason()));
             }
             if (r == null) {
-                return ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED, a.id() + " returned no result");
+                return CompletableFuture.completedFuture(ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
+                        a.id() + " returned no result"));
             }
-        }
-        return ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
-                "no authenticator accepted the client (all " + authenticators.size() + " ignored it)");
+            return runFrom(connect, i + 1);
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * Called with the client id when a client logs in by anything but a JWT, so that a JWT's ACL
+     * claims recorded for an earlier login of that client id stop applying (JwtAclStore.forget).
+     */
+    public void onNonJwtLogin(Consumer<String> forget) {
+        this.nonJwtLogin = Objects.requireNonNull(forget, "forget");
     }
 
     private ConnectDecision settle(ConnectInfo connect, String host, ConnectDecision d) {
+        if (d.isAllowed() && (authenticators.isEmpty() || listenersWithoutAuthn.contains(connect.listenerId()))) {
+            nonJwtLogin.accept(connect.clientId());
+        }
         if (d.isAllowed()) {
             if (authenticators.isEmpty()) metrics.clientAuthAnonymous.increment();
             metrics.clientAuthSuccess.increment();

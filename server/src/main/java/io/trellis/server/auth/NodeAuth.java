@@ -9,6 +9,15 @@ import io.trellis.mqtt.auth.NodeAccessControl;
 import io.trellis.mqtt.broker.BrokerMetrics;
 import io.trellis.security.authn.Authenticator;
 import io.trellis.security.authn.BuiltInDatabase;
+import io.trellis.security.authn.HttpAuthenticator;
+import io.trellis.security.authn.HttpRequestTemplate;
+import io.trellis.security.authn.JwtAuthenticator;
+import io.trellis.security.authn.JwtSettings;
+import io.trellis.security.authn.OutboundHttpClient;
+import io.trellis.security.authz.JwtAclStore;
+import io.trellis.security.ssrf.SsrfPolicy;
+import java.time.Clock;
+import java.util.Map;
 import io.trellis.security.authn.PasswordHashing;
 import io.trellis.security.authn.PeerCertAs;
 import io.trellis.security.authn.UserIdType;
@@ -48,6 +57,8 @@ public final class NodeAuth implements AutoCloseable {
     private final NodeAccessControl.Settings settings;
     private final Set<String> listenersWithoutAuthn;
     private final ExecutorService authnExecutor;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private JwtAclStore jwtAcls;
 
     private NodeAuth(List<Authenticator> authenticators, BuiltInDatabase users, UserStore store, Authorizer authorizer,
                      BanList bans, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn) {
@@ -77,6 +88,9 @@ public final class NodeAuth implements AutoCloseable {
         UserStore store = new UserStore(dataDir);
         List<Authenticator> chain = new ArrayList<>();
         BuiltInDatabase db = null;
+        JwtAclStore jwtAcls = null;
+        List<AutoCloseable> closeables = new ArrayList<>();
+        LazyHttpClient http = new LazyHttpClient();
         for (ConfigItem item : c.<List<ConfigItem>>get(Keys.AUTHENTICATION)) {
             if (!item.bool("enable")) continue;
             String where = "authentication[" + item.index() + "]";
@@ -97,6 +111,31 @@ public final class NodeAuth implements AutoCloseable {
                         problems.add(where + "." + e.getMessage());
                     }
                 }
+                case "jwt" -> {
+                    try {
+                        JwtSettings jwt = new JwtSettings(item.bool("use_jwks"), item.string("algorithm"),
+                                item.get("secret"), item.bool("secret_base64_encoded"), item.string("public_key"),
+                                item.string("endpoint"), item.get("refresh_interval"), item.string("from"),
+                                item.string("acl_claim_name"), item.bool("disconnect_after_expire"), item.map("verify_claims"));
+                        if (jwtAcls == null) jwtAcls = new JwtAclStore();
+                        JwtAuthenticator a = jwt.build(where, http.get(), jwtAcls, Clock.systemUTC());
+                        closeables.add(a);
+                        chain.add(a);
+                    } catch (IllegalArgumentException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
+                case "password_based:http" -> {
+                    try {
+                        Map<String, String> body = item.map("body");
+                        chain.add(new HttpAuthenticator(where,
+                                HttpRequestTemplate.methodFromConfig(item.string("method"), where + ".method"),
+                                item.string("url"), item.map("headers"), body.isEmpty() ? null : body,
+                                item.get("request_timeout"), http.get()));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
                 default -> problems.add(where + ".mechanism: " + item.kind() + " is not available in this build yet"
                         + " (use mechanism = password_based, backend = built_in_database)");
             }
@@ -113,14 +152,23 @@ public final class NodeAuth implements AutoCloseable {
                     problems.add(where + ".path: " + e.getMessage());
                 }
             } else {
-                problems.add(where + ".type: " + item.kind() + " is not available in this build yet (use type = file)");
+                // The broker asks sources on the connection's event loop; an HTTP source would hold it
+                // for up to request_timeout. It needs the asynchronous publish path first.
+                problems.add(where + ".type: " + item.kind() + " is not available as a node source yet"
+                        + " (use type = file; JWT acl claims are applied when a jwt authenticator is configured)");
             }
         }
-        if (!problems.isEmpty()) throw new ConfigException(problems);
+        if (!problems.isEmpty()) {
+            closeAll(closeables, http);
+            throw new ConfigException(problems);
+        }
 
-        Authorizer authorizer = c.<List<ConfigItem>>get(Keys.AUTHZ_SOURCES).isEmpty() ? null
-                : new Authorizer(sources, Authorizer.noMatchFromConfig(c.get(Keys.AUTHZ_NO_MATCH)),
-                        Authorizer.DenyAction.fromConfig(c.get(Keys.AUTHZ_DENY_ACTION)));
+        boolean authzOff = c.<List<ConfigItem>>get(Keys.AUTHZ_SOURCES).isEmpty();
+        if (jwtAcls != null) sources.add(0, jwtAcls); // a client's own JWT ACL first, as EMQX
+        Authorizer.DenyAction denyAction = Authorizer.DenyAction.fromConfig(c.get(Keys.AUTHZ_DENY_ACTION));
+        Authorizer authorizer = authzOff
+                ? (jwtAcls == null ? null : new Authorizer(sources, io.trellis.security.authz.AuthzResult.ALLOW, denyAction))
+                : new Authorizer(sources, Authorizer.noMatchFromConfig(c.get(Keys.AUTHZ_NO_MATCH)), denyAction);
         BanList bans = new BanList(System::currentTimeMillis, c.get(Keys.AUTHN_FAILURE_BAN_MAX_FAILURES),
                 c.<Duration>get(Keys.AUTHN_FAILURE_BAN_WINDOW).toMillis(),
                 c.<Duration>get(Keys.AUTHN_FAILURE_BAN_TIME).toMillis());
@@ -133,7 +181,33 @@ public final class NodeAuth implements AutoCloseable {
         addWithoutAuthn(c, "ssl", Keys.SSL_ENABLE_AUTHN, noAuthn);
         addWithoutAuthn(c, "ws", Keys.WS_ENABLE_AUTHN, noAuthn);
         addWithoutAuthn(c, "wss", Keys.WSS_ENABLE_AUTHN, noAuthn);
-        return new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, settings, Set.copyOf(noAuthn));
+        NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, settings, Set.copyOf(noAuthn));
+        auth.jwtAcls = jwtAcls;
+        auth.closeables.addAll(closeables);
+        if (http.client != null) auth.closeables.add(http.client);
+        return auth;
+    }
+
+    /** The outbound HTTP client of the JWT (JWKS) and HTTP backends, made on first use. */
+    private static final class LazyHttpClient {
+        OutboundHttpClient client;
+
+        OutboundHttpClient get() {
+            // SSRF policy: EMQX's default (off) until the node's rule_engine.ssrf policy is wired here.
+            if (client == null) client = OutboundHttpClient.create(SsrfPolicy::defaults);
+            return client;
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables, LazyHttpClient http) {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort on a failed start
+            }
+        }
+        if (http.client != null) http.client.close();
     }
 
     private static void addWithoutAuthn(TrellisConfig c, String type, io.trellis.config.ConfigKey<Boolean> key,
@@ -160,8 +234,10 @@ public final class NodeAuth implements AutoCloseable {
 
     /** The access control to install in the broker. */
     public NodeAccessControl accessControl(BrokerMetrics metrics) {
-        return new NodeAccessControl(authenticators, authorizer, bans, settings, authnExecutor, metrics,
-                listenersWithoutAuthn);
+        NodeAccessControl access = new NodeAccessControl(authenticators, authorizer, bans, settings, authnExecutor,
+                metrics, listenersWithoutAuthn);
+        if (jwtAcls != null) access.onNonJwtLogin(jwtAcls::forget);
+        return access;
     }
 
     /** The built-in database, or null when the chain has none. */
@@ -180,6 +256,13 @@ public final class NodeAuth implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing JWKS refresh / HTTP client threads: nothing more to do
+            }
+        }
         authnExecutor.shutdownNow();
         try {
             authnExecutor.awaitTermination(2, TimeUnit.SECONDS);
