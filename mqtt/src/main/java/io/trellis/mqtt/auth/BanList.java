@@ -108,8 +108,19 @@ public final class BanList {
         count(key(As.CLIENTID, clientId), now);
     }
 
+    /** Above this many tracked addresses/ids, entries with no failure in the window are dropped. */
+    private static final int PRUNE_ABOVE = 10_000;
+    private volatile long lastPrune = Long.MIN_VALUE / 2;
+
     private void count(Key k, long now) {
         if (k == null) return;
+        if (failures.size() > PRUNE_ABOVE && now - lastPrune >= windowMillis) { // at most once per window
+            lastPrune = now;
+            // computeIfPresent holds the entry's lock, as count's compute does: no torn deque read
+            for (Key stale : failures.keySet()) {
+                failures.computeIfPresent(stale, (key, t) -> t.isEmpty() || t.peekLast() <= now - windowMillis ? null : t);
+            }
+        }
         boolean[] reached = {false};
         failures.compute(k, (key, times) -> {
             ArrayDeque<Long> t = times == null ? new ArrayDeque<>() : times;
@@ -125,6 +136,11 @@ public final class BanList {
             add(new Ban(k.as(), k.who(), "authentication_settings.failure_ban",
                     maxFailures + " failed logins within " + windowMillis / 1000 + "s", now, now + banTimeMillis));
         }
+    }
+
+    /** How many addresses and client ids have failures being counted (tests). */
+    int tracked() {
+        return failures.size();
     }
 
     private static Key key(As as, String who) {

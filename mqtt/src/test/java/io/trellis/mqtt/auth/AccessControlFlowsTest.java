@@ -338,4 +338,51 @@ class AccessControlFlowsTest {
         assertThatThrownBy(() -> again.connectWith().simpleAuth().username("someone-else").password("pw".getBytes())
                 .applySimpleAuth().send()).isInstanceOf(Mqtt5ConnAckException.class);
     }
+
+    @Test
+    void aWillIsAuthorizedWhenItIsSentAndADeniedOneReachesNobody() throws Exception {
+        int port = startWithPublishDeny(Authorizer.DenyAction.IGNORE);
+        var sub = v5(port, "will-sub");
+        sub.connectWith().simpleAuth().username("u").password("p".getBytes()).applySimpleAuth().send();
+        var received = sub.publishes(MqttGlobalPublishFilter.ALL);
+        sub.subscribeWith().topicFilter("secret/#").send();
+        sub.subscribeWith().topicFilter("open/#").send();
+        var disconnectWithWill = com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE;
+        for (String topic : List.of("secret/will", "open/will")) {
+            var c = v5(port, "w-" + topic.replace('/', '-'));
+            c.connectWith().simpleAuth().username("u").password("p".getBytes()).applySimpleAuth()
+                    .willPublish().topic(topic).payload(topic.getBytes()).applyWillPublish().send();
+            long before = server.broker().metrics().counters().get("client.disconnected");
+            c.disconnectWith().reasonCode(disconnectWithWill).send();
+            await().atMost(WAIT).until(() -> server.broker().metrics().counters().get("client.disconnected") > before);
+        }
+        // the denied will was handled first; the first (and only) will to arrive is the allowed one
+        var first = received.receive(10, TimeUnit.SECONDS);
+        assertThat(first).isPresent();
+        assertThat(first.get().getTopic().toString()).isEqualTo("open/will");
+        sub.disconnect();
+    }
+
+    @Test
+    void refusedLoginsAreLoggedWithoutThePassword() {
+        sha256.addUser("alice", "s3cret-right", false);
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.trellis");
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        ch.qos.logback.classic.Level old = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        logger.addAppender(appender);
+        try {
+            int port = start(null, BanList.manualOnly(), NodeAccessControl.Settings.defaults());
+            assertThat(connect5(port, "l1", "alice", "s3cret-wrong")).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+            assertThat(connect3(port, "l2", "alice", "s3cret-wrong")).isEqualTo(Mqtt3ConnAckReturnCode.BAD_USER_NAME_OR_PASSWORD);
+            assertThat(connect5(port, "l3", "alice", "s3cret-right")).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(old);
+        }
+        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anySatisfy(m -> assertThat(m).contains("l1", "refused"))
+                .allSatisfy(m -> assertThat(m).doesNotContain("s3cret"));
+    }
 }
