@@ -4,6 +4,8 @@ import io.trellis.config.ConfigException;
 import io.trellis.config.Keys;
 import io.trellis.config.Secret;
 import io.trellis.config.TrellisConfig;
+import io.trellis.cluster.transport.TransportSecurity;
+import io.trellis.cluster.transport.TransportSecurityConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +35,19 @@ public record ClusterSettings(
         String rpcListenAddress,
         int rpcClientNum,
         Duration connectTimeout,
-        Duration authenticationTimeout) {
+        Duration authenticationTimeout,
+        TransportSecurity transport) {
+
+    /** Plain TCP on both channels (tests and callers from before TLS). */
+    public ClusterSettings(NodeName node, Secret cookie, DiscoveryStrategy discovery, List<NodeName> staticSeeds, String dnsName,
+                           String dnsRecordType, boolean ipv6Dist, String distBindAddress, Duration heartbeatInterval,
+                           Duration nodeDownTimeout, Duration autoclean, boolean autoheal, RpcPortDiscovery rpcPortDiscovery,
+                           int rpcServerPort, String rpcListenAddress, int rpcClientNum, Duration connectTimeout,
+                           Duration authenticationTimeout) {
+        this(node, cookie, discovery, staticSeeds, dnsName, dnsRecordType, ipv6Dist, distBindAddress, heartbeatInterval,
+                nodeDownTimeout, autoclean, autoheal, rpcPortDiscovery, rpcServerPort, rpcListenAddress, rpcClientNum,
+                connectTimeout, authenticationTimeout, TransportSecurity.PLAIN);
+    }
 
     /** {@code cluster.discovery_strategy}. */
     public enum DiscoveryStrategy {
@@ -76,7 +90,7 @@ public record ClusterSettings(
                     + format(heartbeat) + "), so one late heartbeat would declare a node down; raise it to at least "
                     + format(heartbeat.multipliedBy(3)) + " or lower the interval");
         }
-        boolean ipv6 = config.get(Keys.CLUSTER_PROTO_DIST).equals("inet6_tcp");
+        boolean ipv6 = config.get(Keys.CLUSTER_PROTO_DIST).startsWith("inet6");
         String distBind = config.get(Keys.NODE_DIST_BIND_ADDRESS);
         if (ipv6 && distBind.equals(Keys.NODE_DIST_BIND_ADDRESS.defaultValue())) {
             distBind = "::"; // the IPv4 default means "every interface": the IPv6 equivalent
@@ -85,6 +99,8 @@ public record ClusterSettings(
                     + " address but cluster.proto_dist = " + config.get(Keys.CLUSTER_PROTO_DIST)
                     + "; write an IPv" + (ipv6 ? "6" : "4") + " address or change cluster.proto_dist");
         }
+        // TLS files are loaded only when the rest is sound: their errors then are the ones to fix.
+        TransportSecurity transport = problems.isEmpty() ? TransportSecurityConfig.from(config, problems) : TransportSecurity.PLAIN;
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -93,7 +109,7 @@ public record ClusterSettings(
                 heartbeat, down, config.get(Keys.CLUSTER_AUTOCLEAN), config.get(Keys.CLUSTER_AUTOHEAL),
                 RpcPortDiscovery.fromConfig(config.get(Keys.RPC_PORT_DISCOVERY)), config.get(Keys.RPC_SERVER_PORT),
                 config.get(Keys.RPC_LISTEN_ADDRESS), config.get(Keys.RPC_CLIENT_NUM), config.get(Keys.RPC_CONNECT_TIMEOUT),
-                config.get(Keys.RPC_AUTHENTICATION_TIMEOUT));
+                config.get(Keys.RPC_AUTHENTICATION_TIMEOUT), transport);
     }
 
     /** Whether this node may cluster: not singleton, and a cookie that {@link CookiePolicy} accepts. */
@@ -117,6 +133,6 @@ public record ClusterSettings(
     @Override
     public String toString() {
         return "ClusterSettings(node=" + node + ", cookie=******, discovery=" + discovery + ", seeds=" + staticSeeds
-                + ", heartbeat=" + heartbeatInterval + ", nodeDown=" + nodeDownTimeout + ")";
+                + ", heartbeat=" + heartbeatInterval + ", nodeDown=" + nodeDownTimeout + ", dist=" + transport.dist() + ", rpc=" + transport.rpc() + ")";
     }
 }

@@ -61,6 +61,9 @@ final class ConfigLoader {
     private final Map<String, Setting> leaves = new TreeMap<>();
     private final Map<String, String> objectOrigins = new HashMap<>();
     private final Set<String> emptyObjects = new TreeSet<>();
+    /** Free-form blocks (see {@link TrellisConfig#BLOCKS}), unwrapped, with their origin. */
+    private final Map<String, Object> blocks = new TreeMap<>();
+    private final Map<String, String> blockOrigins = new HashMap<>();
 
     private ConfigLoader(String sourceLabel, Map<String, String> env) {
         this.sourceLabel = sourceLabel;
@@ -156,6 +159,8 @@ final class ConfigLoader {
             ordered.addAll(set);
             frozen.put(prefix, Collections.unmodifiableSet(ordered));
         });
+        blocks.forEach((path, block) -> values.put(TrellisConfig.BLOCK_PREFIX + path, block));
+        blockOrigins.forEach((path, origin) -> values.put(TrellisConfig.BLOCK_PREFIX + "origin:" + path, origin));
         return new TrellisConfig(file, values, frozen);
     }
 
@@ -165,7 +170,11 @@ final class ConfigLoader {
             String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
             ConfigValue value = e.getValue();
             String origin = forcedOrigin != null ? forcedOrigin : label(value.origin());
-            if (value.valueType() == ConfigValueType.OBJECT) {
+            if (value.valueType() == ConfigValueType.OBJECT && TrellisConfig.BLOCKS.contains(path)) {
+                // checked by their owner (the rule engine), not by Keys: kept whole
+                blocks.put(path, ((ConfigObject) value).unwrapped());
+                blockOrigins.put(path, origin);
+            } else if (value.valueType() == ConfigValueType.OBJECT) {
                 objectOrigins.put(path, origin);
                 if (((ConfigObject) value).isEmpty()) {
                     emptyObjects.add(path);

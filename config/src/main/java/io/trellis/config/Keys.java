@@ -53,6 +53,10 @@ public final class Keys {
             .check(s -> !s.reveal().matches("(?s).*['\"\\\\\\s].*"), "the cookie contains a quote, a backslash or whitespace", "use letters, digits and punctuation other than quotes and backslashes")
             .doc("Shared secret that authenticates cluster peers; every node of a cluster needs the same one, and clustering needs it set. file:///path reads it from a file.");
 
+    public static final KeyDef<Path> NODE_SSL_DIST_OPTFILE = path("node.ssl_dist_optfile")
+            .byDefault("etc/ssl_dist.conf").doc("With cluster.proto_dist = inet_tls / inet6_tls: file of distribution TLS options, read if present."
+                    + " EMQX writes this file in Erlang term format; Trellis reads HOCON with the keys of cluster.ssl_dist at top level"
+                    + " (certfile = ..., keyfile = ..., cacertfile = ..., verify = verify_peer, ...), which override the cluster.ssl_dist block.");
     public static final KeyDef<String> NODE_DIST_BIND_ADDRESS = ipAddress("node.dist_bind_address")
             .byDefault("0.0.0.0").doc("Interface the distribution channel (port 4370 + N) listens on; with cluster.proto_dist = inet6_tcp the default means :: (every IPv6 interface).");
 
@@ -71,14 +75,26 @@ public final class Keys {
             .byDefault("24h").doc("A node down longer than this is removed from the cluster; infinity = never.");
     public static final KeyDef<Boolean> CLUSTER_AUTOHEAL = bool("cluster.autoheal")
             .byDefault("true").doc("After a network partition, the two sides merge back by themselves.");
-    public static final KeyDef<String> CLUSTER_PROTO_DIST = oneOf("cluster.proto_dist", "inet_tcp", "inet6_tcp")
-            .byDefault("inet_tcp").doc("Transport of the distribution channel: TCP over IPv4 (inet_tcp) or IPv6 (inet6_tcp).");
+    public static final KeyDef<String> CLUSTER_PROTO_DIST = oneOf("cluster.proto_dist", "inet_tcp", "inet6_tcp", "inet_tls", "inet6_tls")
+            .byDefault("inet_tcp").doc("Transport of the distribution channel: TCP over IPv4 (inet_tcp) or IPv6 (inet6_tcp), or TLS over either (inet_tls, inet6_tls; options in cluster.ssl_dist or node.ssl_dist_optfile).");
     public static final KeyDef<Duration> CLUSTER_HEARTBEAT_INTERVAL = duration("cluster.heartbeat_interval")
             .check(d -> d.toMillis() >= 100, "the interval is shorter than 100ms", "write at least 100ms")
             .byDefault("1s").doc("How often a node sends a heartbeat to each peer over distribution (Trellis's own key; EMQX has a 60s tick instead).");
     public static final KeyDef<Duration> CLUSTER_NODE_DOWN_TIMEOUT = duration("cluster.node_down_timeout")
             .check(d -> d.toMillis() >= 300, "the timeout is shorter than 300ms", "write at least 3 heartbeat intervals, e.g. 10s")
             .byDefault("10s").doc("A peer silent this long is declared down and its routes dropped; at least 3 x heartbeat_interval. A closed connection is noticed at once.");
+
+    // cluster.ssl_dist: the distribution channel's TLS options (the same keys as rpc's), used with proto_dist = inet_tls / inet6_tls.
+    public static final KeyDef<Path> CLUSTER_SSL_DIST_CERTFILE = clusterCertfile("cluster.ssl_dist", "");
+    public static final KeyDef<Path> CLUSTER_SSL_DIST_KEYFILE = clusterKeyfile("cluster.ssl_dist", "");
+    public static final KeyDef<Path> CLUSTER_SSL_DIST_CACERTFILE = clusterCacertfile("cluster.ssl_dist", "");
+    public static final KeyDef<Secret> CLUSTER_SSL_DIST_PASSWORD = secret("cluster.ssl_dist.password")
+            .doc("Password of an encrypted cluster.ssl_dist.keyfile; unset for a plain key. file:///path reads it from a file.");
+    public static final KeyDef<String> CLUSTER_SSL_DIST_VERIFY = clusterVerify("cluster.ssl_dist");
+    public static final KeyDef<Boolean> CLUSTER_SSL_DIST_FAIL_IF_NO_PEER_CERT = clusterFailIfNoPeerCert("cluster.ssl_dist");
+    public static final KeyDef<List<String>> CLUSTER_SSL_DIST_TLS_VERSIONS = clusterTlsVersions("cluster.ssl_dist");
+    public static final KeyDef<List<String>> CLUSTER_SSL_DIST_CIPHERS = clusterCiphers("cluster.ssl_dist");
+    public static final KeyDef<Boolean> CLUSTER_SSL_DIST_VERIFY_PEER_HOST = clusterVerifyPeerHost("cluster.ssl_dist");
 
     // ---- rpc --------------------------------------------------------------------------------
 
@@ -106,6 +122,21 @@ public final class Keys {
             .byDefault("75s").doc("TCP keepalive: time between probes.");
     public static final KeyDef<Integer> RPC_SOCKET_KEEPALIVE_COUNT = integer("rpc.socket_keepalive_count", 1, 127)
             .byDefault("9").doc("TCP keepalive: unanswered probes before the connection is closed.");
+
+    public static final KeyDef<String> RPC_DRIVER = oneOf("rpc.driver", "tcp", "ssl")
+            .byDefault("tcp").doc("Transport of the cluster RPC channel: tcp, or ssl (TLS with the rpc.certfile / keyfile / cacertfile options). EMQX's alias rpc.protocol is accepted too.");
+    public static final KeyDef<String> RPC_PROTOCOL = string("rpc.protocol", "(tcp|ssl)?", "tcp, ssl or empty")
+            .byDefault("").doc("EMQX's older name of rpc.driver; when set it gives the driver, and it must agree with rpc.driver if both are set to ssl/tcp explicitly. Empty = use rpc.driver.");
+    public static final KeyDef<Path> RPC_CERTFILE = clusterCertfile("rpc", "etc/certs/cluster/node.pem");
+    public static final KeyDef<Path> RPC_KEYFILE = clusterKeyfile("rpc", "etc/certs/cluster/node.key");
+    public static final KeyDef<Path> RPC_CACERTFILE = clusterCacertfile("rpc", "etc/certs/cluster/ca.pem");
+    public static final KeyDef<Secret> RPC_PASSWORD = secret("rpc.password")
+            .doc("Password of an encrypted rpc.keyfile; unset for a plain key. file:///path reads it from a file.");
+    public static final KeyDef<String> RPC_VERIFY = clusterVerify("rpc");
+    public static final KeyDef<Boolean> RPC_FAIL_IF_NO_PEER_CERT = clusterFailIfNoPeerCert("rpc");
+    public static final KeyDef<List<String>> RPC_TLS_VERSIONS = clusterTlsVersions("rpc");
+    public static final KeyDef<List<String>> RPC_CIPHERS = clusterCiphers("rpc");
+    public static final KeyDef<Boolean> RPC_VERIFY_PEER_HOST = clusterVerifyPeerHost("rpc");
 
     // ---- mqtt -------------------------------------------------------------------------------
 
@@ -262,6 +293,22 @@ public final class Keys {
     public static final KeyDef<String> LOG_FILE_LEVEL = oneOf("log.file.level", LOG_LEVELS.toArray(String[]::new))
             .byDefault("warning").doc("Lowest level written to the log file.");
 
+    // ---- rule_engine.ssrf (EMQX 6 names and defaults) ----------------------------------------
+    // enable defaults to false as in EMQX (issue 5: "EMQX's defaults"), so a config written for
+    // EMQX behaves the same; bin/trellis check-config prints a notice while it is off. The CIDR
+    // lists are checked strictly (10/8 is an error) when the node reads them, naming the key.
+
+    public static final KeyDef<Boolean> RULE_ENGINE_SSRF_ENABLE = bool("rule_engine.ssrf.enable")
+            .byDefault("false").doc("Check every connector target (HTTP url, MQTT bridge server) against the lists below when it is created, updated or tested, and every connect against the address dialled. Off by default as in EMQX; check-config prints a notice while off.");
+    public static final KeyDef<List<String>> RULE_ENGINE_SSRF_ALLOW_CIDRS = key("rule_engine.ssrf.allow_cidrs", ValueTypes.stringList(null))
+            .byDefault("").doc("CIDRs a target may resolve to even when deny_cidrs matches (allow wins), e.g. [\"10.1.2.0/24\"]. Strict: 10.0.0.0/8, not 10/8.");
+    public static final KeyDef<List<String>> RULE_ENGINE_SSRF_DENY_CIDRS = key("rule_engine.ssrf.deny_cidrs", ValueTypes.stringList(null))
+            .byDefault("127.0.0.0/8,::1/128,169.254.0.0/16,fe80::/10,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8,100.100.100.200/32,169.254.169.253/32")
+            .doc("CIDRs a target must not resolve to: EMQX's list, with 0.0.0.0/8 for 0.0.0.0/32 and ::/128 added.");
+    public static final KeyDef<List<String>> RULE_ENGINE_SSRF_DENY_HOSTS = key("rule_engine.ssrf.deny_hosts", ValueTypes.stringList(null))
+            .byDefault("metadata.tencentyun.com,metadata.google.internal,metadata.azure.internal")
+            .doc("Host names refused outright (case-insensitive, trailing dot ignored): cloud metadata endpoints.");
+
     private Keys() {
     }
 
@@ -369,6 +416,47 @@ public final class Keys {
     private static KeyDef<List<String>> ciphers(String listener) {
         return key(listener + ".ssl_options.ciphers", ValueTypes.stringList(null))
                 .byDefault("").doc("Cipher suites offered (IANA or OpenSSL names); empty = the TLS provider's secure defaults.");
+    }
+
+    private static KeyDef<Path> clusterCertfile(String prefix, String byDefault) {
+        return path(prefix + ".certfile").emptyMeansUnset()
+                .byDefault(byDefault).doc("PEM certificate chain of this node, leaf first (TLS between nodes; used as server and client certificate).");
+    }
+
+    private static KeyDef<Path> clusterKeyfile(String prefix, String byDefault) {
+        return path(prefix + ".keyfile").emptyMeansUnset()
+                .byDefault(byDefault).doc("PEM private key of " + prefix + ".certfile (PKCS#8, PKCS#1 or SEC1; may be encrypted, see password).");
+    }
+
+    private static KeyDef<Path> clusterCacertfile(String prefix, String byDefault) {
+        return path(prefix + ".cacertfile").emptyMeansUnset()
+                .byDefault(byDefault).doc("PEM CA bundle that peers' certificates are verified against.");
+    }
+
+    private static KeyDef<String> clusterVerify(String prefix) {
+        return oneOf(prefix + ".verify", "verify_peer", "verify_none")
+                .byDefault("verify_peer").doc("verify_peer checks the peer's certificate against cacertfile (both directions); verify_none checks nothing and logs a warning at start.");
+    }
+
+    private static KeyDef<Boolean> clusterFailIfNoPeerCert(String prefix) {
+        return bool(prefix + ".fail_if_no_peer_cert")
+                .byDefault("true").doc("With verify_peer: refuse a connecting node that presents no certificate.");
+    }
+
+    private static KeyDef<List<String>> clusterTlsVersions(String prefix) {
+        return key(prefix + ".tls_versions", ValueTypes.stringList(List.of("tlsv1.3", "tlsv1.2")))
+                .check(v -> !v.isEmpty(), "no TLS version is enabled", "list at least one of tlsv1.3, tlsv1.2")
+                .byDefault("tlsv1.3,tlsv1.2").doc("TLS versions offered between nodes. Versions older than 1.2 are not supported.");
+    }
+
+    private static KeyDef<List<String>> clusterCiphers(String prefix) {
+        return key(prefix + ".ciphers", ValueTypes.stringList(null))
+                .byDefault("").doc("Cipher suites offered between nodes (IANA or OpenSSL names); empty = the TLS provider's secure defaults.");
+    }
+
+    private static KeyDef<Boolean> clusterVerifyPeerHost(String prefix) {
+        return bool(prefix + ".verify_peer_host")
+                .byDefault("false").doc("Trellis's own key: also check that the peer's certificate names (SAN, IP or DNS) the host of the node name dialled; off by default, as in EMQX.");
     }
 
     private static KeyDef<String> mqttPath(String listener) {

@@ -16,6 +16,14 @@ public final class TrellisConfig {
     private final Map<String, Object> values;
     private final Map<String, Set<String>> names;
 
+    /**
+     * Blocks taken whole rather than as keys, as EMQX's config file holds them:
+     * {@code connectors.<type>.<name> {...}}, {@code actions.<type>.<name> {...}},
+     * {@code rule_engine.rules.<id> {...}}. Their owner checks them (names the key in its errors).
+     */
+    public static final Set<String> BLOCKS = Set.of("connectors", "actions", "rule_engine.rules");
+    static final String BLOCK_PREFIX = "block:";
+
     TrellisConfig(Path file, Map<String, Object> values, Map<String, Set<String>> names) {
         this.file = file;
         this.values = values;
@@ -79,6 +87,23 @@ public final class TrellisConfig {
             throw new IllegalArgumentException(path + " is not a key of Keys");
         }
         return values.get(path);
+    }
+
+    /**
+     * One of {@link #BLOCKS} as plain maps, lists and scalars (empty if the file has none).
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> block(String path) {
+        if (!BLOCKS.contains(path)) {
+            throw new IllegalArgumentException(path + " is not a block; blocks are " + BLOCKS);
+        }
+        Object b = values.get(BLOCK_PREFIX + path);
+        return b == null ? Map.of() : (Map<String, Object>) b;
+    }
+
+    /** Where a block was set (file or env variable), for error messages; null if not set. */
+    public String blockOrigin(String path) {
+        return (String) values.get(BLOCK_PREFIX + "origin:" + path);
     }
 
     /** The instance names under a prefix, e.g. names("listeners.tcp") = {"default"}; default first. */

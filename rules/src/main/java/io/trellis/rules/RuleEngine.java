@@ -145,6 +145,7 @@ public final class RuleEngine implements AutoCloseable {
                 continue;
             }
             rule.metrics.passed.increment();
+            Map<String, Object> withEnv = null;
             for (Object ref : rule.outputs) {
                 DeliveryQueue q = ref instanceof DeliveryQueue inline ? inline : queueOf((String) ref);
                 rule.metrics.actionsTotal.increment();
@@ -152,9 +153,29 @@ public final class RuleEngine implements AutoCloseable {
                     rule.metrics.actionsFailed.increment(); // disabled or deleted action
                     continue;
                 }
-                q.offer(out.get(), ok -> (ok ? rule.metrics.actionsSuccess : rule.metrics.actionsFailed).increment());
+                Map<String, Object> fields = out.get();
+                if (ref instanceof DeliveryQueue) {
+                    // built-in actions (republish) also see the message's own fields, so that
+                    // "alerts/${clientid}" works with SELECT payload.temp as t; selected fields win
+                    if (withEnv == null) withEnv = withMessageFields(out.get(), input);
+                    fields = withEnv;
+                }
+                q.offer(fields, ok -> (ok ? rule.metrics.actionsSuccess : rule.metrics.actionsFailed).increment());
             }
         }
+    }
+
+    private static Map<String, Object> withMessageFields(Map<String, Object> selected, RuleInput input) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", input.id());
+        m.put("topic", input.topic());
+        m.put("qos", input.qos());
+        if (input.clientid() != null) m.put("clientid", input.clientid());
+        if (input.username() != null) m.put("username", input.username());
+        if (input.peerhost() != null) m.put("peerhost", input.peerhost());
+        m.put("timestamp", input.timestamp());
+        m.putAll(selected);
+        return m;
     }
 
     private DeliveryQueue queueOf(String actionId) {

@@ -1,6 +1,10 @@
 package io.trellis.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.cluster.Cluster;
+import io.trellis.cluster.ClusterSettings;
+import io.trellis.cluster.CookiePolicy;
+import io.trellis.cluster.PortPlan;
 import io.trellis.config.ConfigException;
 import io.trellis.config.TrellisConfig;
 import io.trellis.mqtt.MqttServer;
@@ -13,9 +17,14 @@ import io.trellis.server.api.ManagementApi;
 import io.trellis.server.api.NodeView;
 import io.trellis.server.auth.AuthApi;
 import io.trellis.server.auth.NodeAuth;
+import io.trellis.server.cluster.ClusterControl;
+import io.trellis.server.cluster.ClusterFactory;
 import io.trellis.server.node.ListenerSpecs;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
+import io.trellis.server.rules.NodeRules;
+import io.trellis.server.rules.RuleEngineSettings;
+import io.trellis.server.rules.RulesApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -35,28 +44,61 @@ public final class Node implements AutoCloseable, NodeView {
 
     private final NodeSettings settings;
     private final NodeAuth auth;
+    private final RuleEngineSettings ruleSettings;
+    private NodeRules rules;
+    private final ClusterSettings clusterSettings;
+    private final ClusterFactory clusterFactory;
     private MqttServer mqtt;
+    private ClusterControl cluster;
     private ApiServer api;
     private InetSocketAddress apiAddress;
     private LocalCredential localCredential;
     private long startedAt;
     private boolean closed;
 
-    /** A node with anonymous access and no authorization (no authentication/authorization config). */
+    /** A node that never clusters (no cluster settings): tests of the single node. */
     public Node(NodeSettings settings) {
-        this(settings, NodeAuth.allowAll(settings.dataDir()));
+        this(settings, null, ClusterFactory.standard(), RuleEngineSettings.defaults());
     }
 
-    public Node(NodeSettings settings, NodeAuth auth) {
+    /** A node that never clusters, with the given rule engine settings. */
+    public Node(NodeSettings settings, RuleEngineSettings ruleSettings) {
+        this(settings, null, ClusterFactory.standard(), ruleSettings);
+    }
+
+    /**
+     * @param clusterSettings the cluster keys; null means the node runs alone
+     * @param clusterFactory  makes the cluster when clustering is allowed
+     */
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory) {
+        this(settings, clusterSettings, clusterFactory, RuleEngineSettings.defaults());
+    }
+
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory,
+                RuleEngineSettings ruleSettings) {
+        this(settings, clusterSettings, clusterFactory, ruleSettings, NodeAuth.allowAll(settings.dataDir()));
+    }
+
+    /** @param auth authentication, authorization and bans (NodeAuth.allowAll: anonymous, no authorization) */
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory,
+                RuleEngineSettings ruleSettings, NodeAuth auth) {
         this.settings = settings;
         this.auth = auth;
+        this.clusterSettings = clusterSettings;
+        this.clusterFactory = clusterFactory;
+        this.ruleSettings = ruleSettings;
     }
 
     /** Loads and validates the config (file plus TRELLIS_* overrides from env) into a node not yet started. */
     public static Node load(Path configFile, Map<String, String> env) throws ConfigException {
-        TrellisConfig config = TrellisConfig.load(configFile, env);
+        return from(TrellisConfig.load(configFile, env), ClusterFactory.standard());
+    }
+
+    /** A node of a loaded config, with the cluster made by {@code clusterFactory}. */
+    public static Node from(TrellisConfig config, ClusterFactory clusterFactory) throws ConfigException {
         NodeSettings settings = NodeSettings.from(config);
-        return new Node(settings, NodeAuth.from(config, settings.dataDir()));
+        return new Node(settings, ClusterSettings.from(config), clusterFactory, RuleEngineSettings.from(config),
+                NodeAuth.from(config, settings.dataDir()));
     }
 
     public NodeSettings settings() {
@@ -79,12 +121,15 @@ public final class Node implements AutoCloseable, NodeView {
             mqtt = new MqttServer(settings.broker(), specs);
             mqtt.broker().accessControl(auth.accessControl(mqtt.broker().metrics()));
             mqtt.start();
+            startRules();
             startedAt = System.currentTimeMillis();
+            cluster = startCluster();
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
                 ManagementApi management = new ManagementApi(this, new ObjectMapper());
                 AuthApi.register(management.router(), auth, management.mapper());
+                new RulesApi(rules).register(management.router());
                 api = new ApiServer(management, keys);
                 apiAddress = api.start(settings.apiBind());
             }
@@ -111,6 +156,50 @@ public final class Node implements AutoCloseable, NodeView {
             LOG.info("listener dashboard:http on {}", hostPort(apiAddress));
         }
         LOG.info("node {} started", settings.nodeName());
+    }
+
+    /** The rule engine with its persisted state, fed by every publish (see BrokerRules). */
+    private void startRules() throws NodeStartException {
+        try {
+            rules = NodeRules.start(ruleSettings, settings.dataDir(), () -> mqtt.admin());
+        } catch (IOException | RuntimeException e) {
+            throw new NodeStartException("cannot read the rules state under " + settings.dataDir() + ": " + e.getMessage()
+                    + " (fix or move away rules.json in node.data_dir)", e);
+        }
+        mqtt.installPublishListener(rules.wiring());
+    }
+
+    /** The rule engine, or null before start. */
+    public NodeRules rules() {
+        return rules;
+    }
+
+    /**
+     * The cluster when clustering is allowed (not singleton, a usable cookie), else a node alone
+     * with the reason, logged once at WARN (the reason never holds the cookie). A clash with a
+     * static seed's ports or a port in use stops the node.
+     */
+    private ClusterControl startCluster() throws NodeStartException {
+        if (clusterSettings == null) {
+            return ClusterControl.alone(settings.nodeName(), "this node was started without cluster settings");
+        }
+        CookiePolicy.Decision decision = clusterSettings.clusteringDecision();
+        if (!decision.allowed()) {
+            LOG.warn("node {} runs alone: {}", settings.nodeName(), decision.reason());
+            return ClusterControl.alone(settings.nodeName(), decision.reason());
+        }
+        List<PortPlan.PortClash> clashes = clusterSettings.portPlan().clashes(clusterSettings.node(), clusterSettings.staticSeeds());
+        if (!clashes.isEmpty()) {
+            throw new NodeStartException("port clash with a node of cluster.static.seeds: " + clashes.get(0).message());
+        }
+        Cluster c = clusterFactory.create(clusterSettings, mqtt, Version.current());
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return ClusterControl.of(c);
     }
 
     private ApiKeys apiKeys() throws NodeStartException {
@@ -158,6 +247,11 @@ public final class Node implements AutoCloseable, NodeView {
     }
 
     @Override
+    public ClusterControl cluster() {
+        return cluster != null ? cluster : ClusterControl.alone(settings.nodeName(), "the node is not started");
+    }
+
+    @Override
     public List<BoundListener> listeners() {
         return mqtt == null ? List.of() : mqtt.boundListeners();
     }
@@ -176,6 +270,13 @@ public final class Node implements AutoCloseable, NodeView {
         closed = true;
         if (api != null) {
             api.close();
+        }
+        if (rules != null) {
+            mqtt.installPublishListener(null);
+            rules.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         if (mqtt != null) {
             mqtt.close();

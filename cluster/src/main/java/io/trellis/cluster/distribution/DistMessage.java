@@ -17,6 +17,8 @@ import java.util.List;
  * HEARTBEAT v1  1 | 1                                   (any frame proves liveness; this one is sent when idle)
  * MEMBERS   v1  2 | 1 | u16 count | (u8 len, node name, u16 distribution port) * count
  * LEAVE     v1  3 | 1                                   (the sender leaves the cluster; do not reconnect)
+ * DATA      v1  4 | 1 | body                            (a data-plane message: routes, retained, clients;
+ *                                                        its own versioned layout, see io.trellis.cluster.data)
  * </pre>
  */
 public sealed interface DistMessage {
@@ -40,6 +42,10 @@ public sealed interface DistMessage {
     record LeaveV1() implements DistMessage {
     }
 
+    /** A data-plane message for the layer above (routes, retained messages, client registry), opaque here. */
+    record DataV1(byte[] body) implements DistMessage {
+    }
+
     /** Thrown by {@link #decode} for a frame that is not a known message. */
     final class Malformed extends Exception {
         Malformed(String message) {
@@ -59,6 +65,8 @@ public sealed interface DistMessage {
             }
         } else if (this instanceof LeaveV1) {
             out.writeByte(3).writeByte(1);
+        } else if (this instanceof DataV1 d) {
+            out.writeByte(4).writeByte(1).writeBytes(d.body());
         }
         return out;
     }
@@ -87,6 +95,11 @@ public sealed interface DistMessage {
                     yield new MembersV1(members);
                 }
                 case 3 * 256 + 1 -> new LeaveV1();
+                case 4 * 256 + 1 -> {
+                    byte[] body = new byte[in.readableBytes()];
+                    in.readBytes(body);
+                    yield new DataV1(body);
+                }
                 default -> throw new Malformed("unknown message type " + type + " version " + version);
             };
             if (in.isReadable()) {

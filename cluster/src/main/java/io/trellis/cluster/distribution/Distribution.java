@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class Distribution implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Distribution.class);
     /** Largest distribution frame: member lists and, later, route deltas. */
-    public static final int MAX_FRAME_BYTES = 1024 * 1024;
+    public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
     /** Timing of heartbeats, node-down detection and reconnection. */
     public record Timing(Duration heartbeatInterval, Duration nodeDownTimeout, Duration reconnectDelay, Duration connectTimeout,
@@ -68,6 +68,7 @@ public final class Distribution implements AutoCloseable {
     private final Timing timing;
     private final EventLoopGroup group;
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<DataListener> dataListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService notifier;
     private final Map<NodeName, Member> members = new HashMap<>();
     private PortPlan portPlan;
@@ -151,6 +152,11 @@ public final class Distribution implements AutoCloseable {
         return self;
     }
 
+    /** Checks joins against this port plan: a peer whose name maps to this node's ports on this host is refused. */
+    public synchronized void usePortPlan(PortPlan plan) {
+        this.portPlan = plan;
+    }
+
     /** The port distribution listens on (after {@link #start}). */
     public int port() {
         return port;
@@ -158,6 +164,75 @@ public final class Distribution implements AutoCloseable {
 
     public void addListener(MembershipListener listener) {
         listeners.add(listener);
+    }
+
+    /** Gets data-plane messages from peers, on the membership thread, in order with node up/down. */
+    public void addDataListener(DataListener listener) {
+        dataListeners.add(listener);
+    }
+
+    /** A data-plane message from a peer. Called on the membership thread; must not block for long. */
+    @FunctionalInterface
+    public interface DataListener {
+        void received(NodeName from, byte[] body);
+    }
+
+    /**
+     * Sends a data-plane message to {@code peer} if its connection is up; returns false if not.
+     * Messages to one peer go out in the order of the calls.
+     */
+    public boolean send(NodeName peer, byte[] body) {
+        Channel ch;
+        synchronized (this) {
+            Member m = members.get(peer);
+            ch = m == null || !m.up ? null : m.channel;
+        }
+        if (ch == null) {
+            return false;
+        }
+        ch.writeAndFlush(new DistMessage.DataV1(body).encode(ch.alloc()));
+        return true;
+    }
+
+    void dataReceived(NodeName from, byte[] body) {
+        notifier.execute(() -> {
+            for (DataListener l : dataListeners) {
+                try {
+                    l.received(from, body);
+                } catch (RuntimeException e) {
+                    LOG.error("data message from {} failed in {}", from, l, e);
+                }
+            }
+        });
+    }
+
+    /** The address this node dials {@code peer} at, if known. */
+    public synchronized Optional<InetSocketAddress> address(NodeName peer) {
+        Member m = members.get(peer);
+        return m == null || m.address == null ? Optional.empty() : Optional.of(m.address);
+    }
+
+    /** Forgets {@code peer} (down or up: an up peer is told to leave). Returns false if unknown. */
+    public boolean forget(NodeName peer) {
+        Channel ch;
+        boolean wasUp;
+        synchronized (this) {
+            Member m = members.remove(peer);
+            if (m == null) {
+                return false;
+            }
+            m.left = true;
+            cancelReconnect(m);
+            ch = m.channel;
+            wasUp = m.up;
+        }
+        if (wasUp) {
+            notifyListeners(l -> l.nodeDown(peer, "removed from the cluster (force-leave)"));
+        }
+        if (ch != null) {
+            ch.writeAndFlush(new DistMessage.LeaveV1().encode(ch.alloc())).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+        return true;
     }
 
     /**

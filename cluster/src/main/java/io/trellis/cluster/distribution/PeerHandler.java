@@ -56,6 +56,8 @@ final class PeerHandler extends ChannelInboundHandlerAdapter {
             DistMessage m = DistMessage.decode((ByteBuf) msg);
             if (m instanceof DistMessage.MembersV1 members) {
                 distribution.membersReceived(peer, members);
+            } else if (m instanceof DistMessage.DataV1 data) {
+                distribution.dataReceived(peer, data.body());
             } else if (m instanceof DistMessage.LeaveV1) {
                 distribution.peerLeaves(peer);
                 ctx.close();

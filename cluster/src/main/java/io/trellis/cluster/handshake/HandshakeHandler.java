@@ -135,6 +135,20 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof TransportFailure failure) {
+            fail(ctx, failure.reason(), failure.reportedByPeer());
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    /** A refusal frame, for the transport to send in plain bytes (a TLS acceptor to a plain dialler). */
+    public static io.netty.buffer.ByteBuf refusalFrame(io.netty.buffer.ByteBufAllocator alloc, HandshakeFailure reason) {
+        return new HandshakeMessage.Refusal(reason, HandshakeSettings.MIN_VERSION, HandshakeSettings.MAX_VERSION).encode(alloc);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!done) {
             fail(ctx, HandshakeFailure.CONNECTION_CLOSED, false);
@@ -197,7 +211,8 @@ public abstract sealed class HandshakeHandler extends ChannelDuplexHandler permi
         settings.refusals().record(failed, role);
         ctx.fireUserEventTriggered(failed);
         result.completeExceptionally(new HandshakeFailedException(failed, role));
-        boolean tell = !reportedByPeer && reason != HandshakeFailure.CONNECTION_CLOSED && ctx.channel().isActive();
+        // Transport failures are the TLS layer's to report (alerts); its guards already told the peer what they could.
+        boolean tell = !reportedByPeer && reason != HandshakeFailure.CONNECTION_CLOSED && !reason.transport() && ctx.channel().isActive();
         if (tell) {
             HandshakeMessage refusal = new HandshakeMessage.Refusal(reason, settings.minVersion(), settings.maxVersion());
             ctx.writeAndFlush(refusal.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);

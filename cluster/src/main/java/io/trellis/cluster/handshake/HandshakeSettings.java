@@ -1,6 +1,7 @@
 package io.trellis.cluster.handshake;
 
 import io.trellis.cluster.NodeName;
+import io.trellis.cluster.transport.TransportSecurity;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
@@ -22,6 +23,7 @@ public final class HandshakeSettings {
     private final SecureRandom random;
     private final int minVersion;
     private final int maxVersion;
+    private final TransportSecurity transport;
 
     public HandshakeSettings(NodeName self, CookieKey key, Duration timeout, RefusalLog refusals) {
         this(self, key, timeout, refusals, MIN_VERSION, MAX_VERSION);
@@ -42,6 +44,28 @@ public final class HandshakeSettings {
         this.minVersion = minVersion;
         this.maxVersion = maxVersion;
         this.random = new SecureRandom();
+        this.transport = TransportSecurity.PLAIN;
+    }
+
+    private HandshakeSettings(HandshakeSettings base, TransportSecurity transport) {
+        this.self = base.self;
+        this.key = base.key;
+        this.timeout = base.timeout;
+        this.refusals = base.refusals;
+        this.random = base.random;
+        this.minVersion = base.minVersion;
+        this.maxVersion = base.maxVersion;
+        this.transport = Objects.requireNonNull(transport, "transport");
+    }
+
+    /** The same settings with TLS on the channels {@code transport} says (the cookie handshake then runs inside TLS). */
+    public HandshakeSettings withTransportSecurity(TransportSecurity transport) {
+        return new HandshakeSettings(this, transport);
+    }
+
+    /** TLS or plain TCP per channel; plain unless {@link #withTransportSecurity} said otherwise. */
+    public TransportSecurity transportSecurity() {
+        return transport;
     }
 
     public NodeName self() {

@@ -39,6 +39,8 @@ public final class RpcClient implements AutoCloseable {
     /** The dial in progress per connection, so a burst of sends on a down connection dials once. */
     private final AtomicReferenceArray<CompletableFuture<HandshakeCompleted>> dialling;
     private volatile boolean closed;
+    /** Gets what the peer answers on these connections (acknowledgements). */
+    private volatile RpcReceiver replies = (from, frame) -> { };
 
     public RpcClient(HandshakeSettings handshake, NodeName peer, InetSocketAddress address, int clientNum, int maxFrameBytes,
                      Duration connectTimeout, EventLoopGroup group) {
@@ -89,7 +91,7 @@ public final class RpcClient implements AutoCloseable {
         ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(ClusterChannelInitializer.forDialler(ClusterChannel.RPC, handshake, peer, maxFrameBytes,
-                        () -> new RpcInboundHandler((from, frame) -> { })))
+                        () -> new RpcInboundHandler((from, frame) -> replies.received(from, frame))))
                 .connect(address);
         connect.addListener(f -> {
             if (!f.isSuccess()) {
@@ -130,6 +132,47 @@ public final class RpcClient implements AutoCloseable {
                     new IllegalStateException("cluster RPC connection " + index + " to " + peer + " is down"));
         }
         return ch.writeAndFlush(frame);
+    }
+
+    /** Sets the receiver of the peer's answers (before {@link #connect}). */
+    public void onReply(RpcReceiver receiver) {
+        this.replies = receiver;
+    }
+
+    public int clientNum() {
+        return connections.length();
+    }
+
+    /** Sends on connection {@code index} (see {@link #connectionIndex}); as {@link #send(String, ByteBuf)}. */
+    public Future<Void> send(int index, ByteBuf frame) {
+        Channel ch = connections.get(index);
+        if (ch == null || !ch.isActive()) {
+            frame.release();
+            if (!closed) {
+                dial(index);
+            }
+            return group.next().newFailedFuture(
+                    new IllegalStateException("cluster RPC connection " + index + " to " + peer + " is down"));
+        }
+        return ch.writeAndFlush(frame);
+    }
+
+    /** Whether connection {@code index} is up and below Netty's high-water mark. */
+    public boolean isWritable(int index) {
+        Channel ch = connections.get(index);
+        return ch != null && ch.isActive() && ch.isWritable();
+    }
+
+    /** Whether connection {@code index} is up; redials it when not. */
+    public boolean ensureConnected(int index) {
+        Channel ch = connections.get(index);
+        if (ch != null && ch.isActive()) {
+            return true;
+        }
+        if (!closed) {
+            dial(index);
+        }
+        return false;
     }
 
     /** Whether the topic's connection is up and its outbound buffer below Netty's high-water mark. */

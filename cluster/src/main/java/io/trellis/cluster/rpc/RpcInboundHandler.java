@@ -31,7 +31,7 @@ final class RpcInboundHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (peer != null) {
-                receiver.received(peer, (ByteBuf) msg);
+                receiver.received(peer, (ByteBuf) msg, ctx.channel());
             }
         } finally {
             ReferenceCountUtil.release(msg);

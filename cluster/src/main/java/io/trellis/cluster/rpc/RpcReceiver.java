@@ -11,4 +11,9 @@ import io.trellis.cluster.NodeName;
 @FunctionalInterface
 public interface RpcReceiver {
     void received(NodeName from, ByteBuf frame);
+
+    /** As above, with the connection the frame came on, to answer on it (acknowledgements). */
+    default void received(NodeName from, ByteBuf frame, io.netty.channel.Channel connection) {
+        received(from, frame);
+    }
 }

@@ -1,5 +1,7 @@
 package io.trellis.mqtt.broker;
 
+import io.trellis.mqtt.cluster.ClusterBridge;
+import io.trellis.mqtt.cluster.LocalRouteCounter;
 import io.trellis.mqtt.topic.RetainedStore;
 import io.trellis.mqtt.topic.SubscriptionTree;
 import io.trellis.mqtt.topic.TopicFilter;
@@ -22,12 +24,17 @@ public final class Broker {
     private final BrokerSettings settings;
     private final BrokerMetrics metrics = new BrokerMetrics();
     private volatile io.trellis.mqtt.auth.AccessControl accessControl = io.trellis.mqtt.auth.AccessControl.ALLOW_ALL;
+    /** The rule engine seam: a no-op until one is installed (one volatile read per message). */
+    private volatile io.trellis.mqtt.rules.PublishListener publishListener = io.trellis.mqtt.rules.PublishListener.NONE;
     private final SubscriptionTree<Route> tree = new SubscriptionTree<>();
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final ConcurrentHashMap<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object registryLock = new Object();
     private final BrokerMetrics.Gauge subscriptionsCount = new BrokerMetrics.Gauge();
+    /** The cluster seam: a no-op until a cluster is installed, so a single node is unchanged. */
+    private volatile ClusterBridge cluster = ClusterBridge.NONE;
+    private final LocalRouteCounter clusterRoutes = new LocalRouteCounter(() -> cluster);
 
     public Broker(BrokerSettings settings) {
         this.settings = settings;
@@ -66,21 +73,34 @@ public final class Broker {
     public int publish(Message message) {
         metrics.messagesReceived.increment();
         metrics.qosReceived[message.qos()].increment();
+        publishListener.published(message);
+
         if (message.retain() && settings.retainAvailable()) {
             if (message.payload().length == 0) {
                 retained.remove(message.topic());
+                cluster.retainedDeleted(message.topic());
             } else {
                 retained.put(message.topic(), message);
                 metrics.messagesRetained.increment();
+                cluster.retainedSet(message);
             }
         }
         int[] receivers = {0};
+        ClusterBridge c = cluster;
         DeliveryBatch batch = DeliveryBatch.begin();
         try {
-            tree.match(message.topic(), route -> receivers[0] += route.deliver(message));
+            tree.match(message.topic(), route -> {
+                // A share group spanning nodes: the cluster may pick a member on another node.
+                if (route instanceof SharedGroup g && c.forwardShared(g.group, g.filter, message)) {
+                    receivers[0]++;
+                } else {
+                    receivers[0] += route.deliver(message);
+                }
+            });
         } finally {
             batch.end(message);
         }
+        receivers[0] += c.published(message);
         if (receivers[0] == 0) {
             metrics.messagesDroppedNoSubscribers.increment();
             metrics.messagesDropped.increment();
@@ -104,12 +124,14 @@ public final class Broker {
                 if (group == null) {
                     group = new SharedGroup(f.shareGroup(), f.filter(), settings.sharedSubscriptionStrategy());
                     tree.add(f.filter(), group);
+                    cluster.sharedRouteAdded(f.shareGroup(), f.filter());
                 }
                 group.add(sub);
                 return group;
             });
         } else {
             tree.add(f.filter(), sub);
+            clusterRoutes.added(f.filter());
         }
         subscriptionsCount.increment();
     }
@@ -121,12 +143,13 @@ public final class Broker {
             sharedGroups.computeIfPresent(key, (k, group) -> {
                 if (group.remove(sub)) {
                     tree.remove(f.filter(), group);
+                    cluster.sharedRouteRemoved(f.shareGroup(), f.filter());
                     return null;
                 }
                 return group;
             });
         } else {
-            tree.remove(f.filter(), sub);
+            if (tree.remove(f.filter(), sub)) clusterRoutes.removed(f.filter());
         }
         subscriptionsCount.decrement();
     }
@@ -247,6 +270,110 @@ public final class Broker {
         }
     }
 
+    // ------------------------------------------------------------------ cluster seam
+
+    /** Installs the cluster; {@link ClusterBridge#NONE} uninstalls it. */
+    public void installCluster(ClusterBridge bridge) {
+        cluster = bridge == null ? ClusterBridge.NONE : bridge;
+    }
+
+    public ClusterBridge cluster() {
+        return cluster;
+    }
+
+    /** Any thread: a message another node forwarded; delivered to local non-shared subscriptions only. */
+    public int deliverForwarded(Message message) {
+        int[] receivers = {0};
+        DeliveryBatch batch = DeliveryBatch.begin();
+        try {
+            tree.match(message.topic(), route -> {
+                if (!(route instanceof SharedGroup)) receivers[0] += route.deliver(message);
+            });
+        } finally {
+            batch.end(message);
+        }
+        return receivers[0];
+    }
+
+    /** Any thread: a message another node picked this node for; one member of the local group gets it. */
+    public int deliverShared(String group, String filter, Message message) {
+        SharedGroup g = sharedGroups.get(group + '\u0000' + filter);
+        return g == null ? 0 : g.deliver(message);
+    }
+
+    /** Filters of this node's non-shared subscriptions (the routes this node owns). */
+    public java.util.Set<String> localFilters() {
+        return clusterRoutes.filters();
+    }
+
+    /** (group, filter) of this node's share groups, as {@code group + '\u0000' + filter}. */
+    public java.util.Set<String> localSharedRoutes() {
+        return java.util.Set.copyOf(sharedGroups.keySet());
+    }
+
+    /**
+     * Any thread: another node takes the session of clientId over. Its connection here (if any)
+     * is closed with MQTT 5 reason 0x8E, the session leaves this node, and the future completes
+     * with its state (null if there is none, or when {@code discard} (clean start)).
+     */
+    public java.util.concurrent.CompletableFuture<io.trellis.mqtt.cluster.SessionState> exportSession(String clientId, boolean discard) {
+        java.util.concurrent.CompletableFuture<io.trellis.mqtt.cluster.SessionState> out = new java.util.concurrent.CompletableFuture<>();
+        Session s = sessions.get(clientId);
+        if (s == null) {
+            out.complete(null);
+            return out;
+        }
+        Object owner = kick(s);
+        if (owner instanceof SessionOwner o) o.takenOver();
+        exportOnLoop(s, discard, out);
+        return out;
+    }
+
+    private void exportOnLoop(Session s, boolean discard, java.util.concurrent.CompletableFuture<io.trellis.mqtt.cluster.SessionState> out) {
+        EventExecutor ex = s.executor();
+        ex.execute(() -> {
+            if (!s.executor().inEventLoop()) { // moved meanwhile
+                exportOnLoop(s, discard, out);
+                return;
+            }
+            try {
+                io.trellis.mqtt.cluster.SessionState state = discard || s.destroyed() ? null : s.exportState();
+                s.destroy();
+                out.complete(state);
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+    }
+
+    /**
+     * Loop (the connecting client's): registers a session taken over from another node, with its
+     * subscriptions and pending messages, for the CONNECT that follows to resume. Does nothing if
+     * this node already has a session for the client id.
+     */
+    public void importSession(io.trellis.mqtt.cluster.SessionState state, EventExecutor loop) {
+        Session s;
+        synchronized (registryLock) {
+            if (sessions.containsKey(state.clientId())) return;
+            s = new Session(this, state.clientId(), loop);
+            sessions.put(state.clientId(), s);
+            metrics.sessions.increment();
+        }
+        s.setExpirySeconds(state.expirySeconds());
+        for (io.trellis.mqtt.cluster.SessionState.SubscriptionState sub : state.subscriptions()) {
+            try {
+                TopicFilter f = TopicFilter.parse(sub.filter(), Integer.MAX_VALUE);
+                s.subscribe(new Subscription(s, f, sub.qos(), sub.noLocal(), sub.retainAsPublished(), sub.retainHandling(),
+                        sub.subscriptionId()));
+            } catch (io.trellis.mqtt.topic.InvalidTopicException e) {
+                LOG.warn("session of {} taken over with an invalid filter: {}", state.clientId(), e.getMessage());
+            }
+        }
+        for (io.trellis.mqtt.cluster.SessionState.PendingMessage p : state.pending()) {
+            s.enqueueImported(p.message(), p.qos(), p.retain(), p.subscriptionId());
+        }
+    }
+
     public SubscriptionTree<Route> tree() {
         return tree;
     }
@@ -261,5 +388,10 @@ public final class Broker {
 
     long subscriptionsMax() {
         return subscriptionsCount.max();
+    }
+
+    /** Installs the rule engine seam; {@link io.trellis.mqtt.rules.PublishListener#NONE} uninstalls it. */
+    public void installPublishListener(io.trellis.mqtt.rules.PublishListener listener) {
+        publishListener = listener == null ? io.trellis.mqtt.rules.PublishListener.NONE : listener;
     }
 }

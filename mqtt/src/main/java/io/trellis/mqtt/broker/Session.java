@@ -541,6 +541,34 @@ public final class Session {
         return List.copyOf(subscriptions.values());
     }
 
+    // ------------------------------------------------------------------ cluster takeover
+
+    /** Loop only: what another node needs to resume this session (in-flight first, then queued: oldest first). */
+    io.trellis.mqtt.cluster.SessionState exportState() {
+        List<io.trellis.mqtt.cluster.SessionState.SubscriptionState> subs = new ArrayList<>();
+        for (Subscription sub : subscriptions.values()) {
+            subs.add(new io.trellis.mqtt.cluster.SessionState.SubscriptionState(sub.filter().raw(), sub.qos(), sub.noLocal(),
+                    sub.retainAsPublished(), sub.retainHandling(), sub.subscriptionId()));
+        }
+        List<io.trellis.mqtt.cluster.SessionState.PendingMessage> pending = new ArrayList<>();
+        if (inflight != null) {
+            for (InFlight f : inflight.values()) {
+                pending.add(new io.trellis.mqtt.cluster.SessionState.PendingMessage(f.message, f.qos, f.retain, f.subscriptionId));
+            }
+        }
+        if (queue != null) {
+            for (Queued q : queue) {
+                pending.add(new io.trellis.mqtt.cluster.SessionState.PendingMessage(q.message, q.qos, q.retain, q.subscriptionId));
+            }
+        }
+        return new io.trellis.mqtt.cluster.SessionState(clientId, expirySeconds, subs, pending);
+    }
+
+    /** Loop only, before the session is attached: queues a message taken over from another node. */
+    void enqueueImported(Message message, int qos, boolean retain, int subscriptionId) {
+        enqueue(new Queued(message, qos, retain, subscriptionId));
+    }
+
     // ------------------------------------------------------------------ admin snapshot
 
     ClientInfo info() {

@@ -309,6 +309,26 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         setKeepalive(keepalive);
 
         clientId = id;
+        io.trellis.mqtt.cluster.ClusterBridge cluster = broker.cluster();
+        if (cluster == io.trellis.mqtt.cluster.ClusterBridge.NONE) {
+            claimSession(id, cleanStart, assigned, keepalive, serverKeepalive, username, receiveMaximum, clientMaxPacket, expiry);
+            return;
+        }
+        // Clustered: the session may live on another node, which hands it over first (asynchronously).
+        String cid = id;
+        boolean assignedId = assigned;
+        int ka = keepalive;
+        int rm = receiveMaximum;
+        int cmp = clientMaxPacket;
+        long exp = expiry;
+        cluster.connecting(id, cleanStart).whenComplete((taken, failure) -> channel.eventLoop().execute(() -> {
+            if (taken != null && !cleanStart) broker.importSession(taken, channel.eventLoop());
+            claimSession(cid, cleanStart, assignedId, ka, serverKeepalive, username, rm, cmp, exp);
+        }));
+    }
+
+    private void claimSession(String id, boolean cleanStart, boolean assigned, int keepalive, boolean serverKeepalive,
+                              String username, int receiveMaximum, int clientMaxPacket, long expiry) {
         Broker.Claim claim = broker.claim(id, cleanStart, this, channel.eventLoop());
         if (claim.previousOwner() instanceof SessionOwner old && old != this) old.takenOver();
         if (claim.discarded() != null) broker.discard(claim.discarded());

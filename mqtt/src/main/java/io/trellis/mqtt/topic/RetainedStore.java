@@ -16,6 +16,12 @@ import java.util.function.Consumer;
  * Reads take no lock. Writers lock one node at a time, except pruning, which locks a parent
  * then its child and marks the unlinked child dead; a writer that finds its node dead starts
  * over, so a put racing the removal of a neighbouring topic is never lost.
+ *
+ * <p>Lock-free readers never ask a child map {@code isEmpty()}: a {@code ConcurrentHashMap} makes
+ * an insert visible to {@code get} before it counts it, so a map holding a child can still
+ * report empty (for as long as the inserting thread is descheduled). Readers test the map for
+ * null (a leaf) and iterate; the count is only trusted under the node's lock, which every write
+ * to that map holds.
  */
 public final class RetainedStore<V> {
     private final Node<V> root = new Node<>(null, "");
@@ -114,8 +120,9 @@ public final class RetainedStore<V> {
     private static <V> void matchSubtree(Node<V> node, Consumer<? super V> sink) {
         V value = node.value;
         if (value != null) sink.accept(value);
-        if (!node.hasChildren()) return; // a leaf: no iterator to allocate
-        for (Node<V> child : node.children()) {
+        ConcurrentHashMap<String, Node<V>> children = node.children;
+        if (children == null) return; // a leaf: no iterator to allocate
+        for (Node<V> child : children.values()) {
             matchSubtree(child, sink);
         }
     }
@@ -140,7 +147,7 @@ public final class RetainedStore<V> {
             Node<V> parent = node.parent;
             synchronized (parent) {
                 synchronized (node) {
-                    if (node.dead || node.value != null || node.hasChildren()) return;
+                    if (node.dead || node.value != null || node.hasChildrenLocked()) return;
                     node.dead = true;
                     parent.removeChild(node);
                 }
@@ -177,7 +184,8 @@ public final class RetainedStore<V> {
             return map == null ? List.of() : map.values();
         }
 
-        boolean hasChildren() {
+        /** Only exact under this node's lock (see class comment). */
+        boolean hasChildrenLocked() {
             ConcurrentHashMap<String, Node<V>> map = children;
             return map != null && !map.isEmpty();
         }

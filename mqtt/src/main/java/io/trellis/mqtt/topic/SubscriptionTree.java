@@ -3,6 +3,7 @@ package io.trellis.mqtt.topic;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -16,6 +17,12 @@ import java.util.function.Consumer;
  * the filter, found with one look-up of the topic; wildcard filters sit in a trie by level.
  * Match reads both without locks and splits the topic once, only when the trie is not empty.
  *
+ * <p>"Not empty" is a counter of wildcard pairs, raised before a pair becomes visible and
+ * lowered after it is gone, never {@code ConcurrentHashMap.isEmpty()}: a map makes an insert
+ * visible to {@code get} before it counts it, so a lock-free reader can find a key in a map that
+ * still reports empty (for as long as the inserting thread is descheduled). Sizes of the trie's
+ * maps are only trusted under the lock that serialises all writes to that map.
+ *
  * <p>Trie writers lock one node at a time, except pruning, which locks a parent and then its
  * child (always in that order, so no deadlock). A pruned node is marked dead under both
  * locks, and a writer that finds its node dead starts over from the root. Hence a live node is
@@ -25,13 +32,18 @@ public final class SubscriptionTree<V> {
     private final ConcurrentHashMap<String, Set<V>> exact = new ConcurrentHashMap<>();
     private final Node<V> root = new Node<>(null, "", "");
     private final LongAdder size = new LongAdder();
+    /** Upper bound of the pairs in the trie at any instant (see class comment); never below it. */
+    private final AtomicLong wildcardPairs = new AtomicLong();
 
     /** Returns true if the pair was new. Filter must already be valid (no share prefix). */
     public boolean add(String filter, V value) {
         if (value == null) throw new NullPointerException("value");
         boolean added;
         if (hasWildcard(filter)) {
+            // Count first, so a match that can see the pair also sees a non-zero count.
+            wildcardPairs.incrementAndGet();
             added = addToTrie(filter, value);
+            if (!added) wildcardPairs.decrementAndGet();
         } else {
             Adder<V> adder = new Adder<>(value);
             exact.compute(filter, adder);
@@ -47,6 +59,7 @@ public final class SubscriptionTree<V> {
         boolean removed;
         if (hasWildcard(filter)) {
             removed = removeFromTrie(filter, value);
+            if (removed) wildcardPairs.decrementAndGet(); // after the pair is gone
         } else {
             Remover<V> remover = new Remover<>(value);
             exact.computeIfPresent(filter, remover);
@@ -60,7 +73,7 @@ public final class SubscriptionTree<V> {
     public void match(String topic, Consumer<? super V> sink) {
         Set<V> values = exact.get(topic);
         if (values != null) values.forEach(sink);
-        if (!root.hasChildren()) return;
+        if (wildcardPairs.get() == 0) return;
         String[] levels = split(topic);
         boolean dollar = !topic.isEmpty() && topic.charAt(0) == '$';
         matchTrie(root, levels, 0, dollar, sink);
@@ -150,7 +163,8 @@ public final class SubscriptionTree<V> {
             Node<V> parent = node.parent;
             synchronized (parent) {
                 synchronized (node) {
-                    if (node.dead || !node.values.isEmpty() || node.hasChildren()) return;
+                    // Exact here: every write to node.values and node.children holds node's lock.
+                    if (node.dead || !node.values.isEmpty() || node.hasChildrenLocked()) return;
                     node.dead = true;
                     parent.children.remove(node.level, node);
                 }
@@ -160,9 +174,11 @@ public final class SubscriptionTree<V> {
     }
 
     private static void collectFilters(Node<?> node, Set<String> out) {
-        if (!node.hasChildren()) return;
-        for (Node<?> child : node.children.values()) {
-            if (!child.values.isEmpty()) out.add(child.filter);
+        // Lock-free: iterate rather than trust isEmpty() (see class comment).
+        ConcurrentHashMap<String, ? extends Node<?>> children = node.children;
+        if (children == null) return;
+        for (Node<?> child : children.values()) {
+            if (child.values.iterator().hasNext()) out.add(child.filter);
             collectFilters(child, out);
         }
     }
@@ -214,7 +230,8 @@ public final class SubscriptionTree<V> {
             return map == null ? null : map.get(level);
         }
 
-        boolean hasChildren() {
+        /** Only exact under this node's lock (see class comment); readers check for null instead. */
+        boolean hasChildrenLocked() {
             ConcurrentHashMap<String, Node<V>> map = children;
             return map != null && !map.isEmpty();
         }

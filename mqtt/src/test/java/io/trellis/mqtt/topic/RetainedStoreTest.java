@@ -129,6 +129,11 @@ class RetainedStoreTest {
                         List<String> seen = new ArrayList<>();
                         store.match("r/+/" + own, seen::add);
                         assertThat(seen).as("match after put %s", topic).containsExactly(value);
+                        // '#' walks whole subtrees, where a child map may hold a node it does
+                        // not count yet: the walk must still reach this thread's node.
+                        List<String> all = new ArrayList<>();
+                        store.match("r/#", all::add);
+                        assertThat(all).as("match r/# after put %s", topic).contains(value);
                         store.remove(topic);
                         assertThat(store.get(topic)).as("get after remove %s", topic).isNull();
                     }

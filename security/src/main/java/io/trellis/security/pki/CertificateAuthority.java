@@ -66,6 +66,17 @@ public final class CertificateAuthority {
         }
     }
 
+    /** A CA from its certificate and key, e.g. as read back from ca.pem and ca.key ({@code trellis certs node}). */
+    public static CertificateAuthority of(KeyPair keyPair, X509Certificate certificate) {
+        if (!certificate.getPublicKey().equals(keyPair.getPublic())) {
+            throw new IllegalArgumentException("the CA key does not belong to the CA certificate");
+        }
+        if (certificate.getBasicConstraints() < 0) {
+            throw new IllegalArgumentException("the certificate is not a CA certificate (basicConstraints CA:FALSE)");
+        }
+        return new CertificateAuthority(keyPair, certificate);
+    }
+
     public X509Certificate certificate() {
         return certificate;
     }

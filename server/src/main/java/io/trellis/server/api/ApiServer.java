@@ -27,7 +27,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +47,11 @@ public final class ApiServer implements AutoCloseable {
 
     private final ManagementApi api;
     private final ApiKeys keys;
+    /** Size of the pool the endpoints run on. */
+    static final int HANDLER_THREADS = 4;
     private EventLoopGroup group;
+    /** Endpoints run here, not on the I/O loop: a cluster join may wait seconds for its outcome. */
+    private EventExecutorGroup handlers;
     private Channel channel;
 
     public ApiServer(ManagementApi api, ApiKeys keys) {
@@ -56,6 +62,7 @@ public final class ApiServer implements AutoCloseable {
     /** Binds; IllegalStateException naming the listener and address if it cannot. */
     public InetSocketAddress start(InetSocketAddress bind) {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("trellis-api"), NioIoHandler.newFactory());
+        handlers = new DefaultEventExecutorGroup(HANDLER_THREADS, new DefaultThreadFactory("trellis-api-handler"));
         try {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -66,7 +73,7 @@ public final class ApiServer implements AutoCloseable {
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("keepalive", new HttpServerKeepAliveHandler())
                                     .addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES))
-                                    .addLast("api", new ApiHandler());
+                                    .addLast(handlers, "api", new ApiHandler());
                         }
                     })
                     .bind(bind).syncUninterruptibly().channel();
@@ -87,6 +94,10 @@ public final class ApiServer implements AutoCloseable {
         if (group != null) {
             group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
             group = null;
+        }
+        if (handlers != null) {
+            handlers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            handlers = null;
         }
     }
 

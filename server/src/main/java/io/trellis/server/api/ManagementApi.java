@@ -3,11 +3,14 @@ package io.trellis.server.api;
 import static io.netty.handler.codec.http.HttpMethod.DELETE;
 import static io.netty.handler.codec.http.HttpMethod.GET;
 import static io.netty.handler.codec.http.HttpMethod.POST;
+import static io.netty.handler.codec.http.HttpMethod.PUT;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.trellis.cluster.Cluster;
+import io.trellis.cluster.ClusterJoinException;
 import io.trellis.mqtt.broker.ClientInfo;
 import io.trellis.mqtt.broker.SubscriptionInfo;
 import io.trellis.mqtt.topic.Topics;
@@ -35,6 +38,8 @@ public final class ManagementApi {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** EMQX's cluster.name default is "emqxcl"; Trellis has one cluster name until the key exists. */
+    static final String CLUSTER_NAME = "trellis";
 
     private final NodeView node;
     private final ObjectMapper mapper;
@@ -46,7 +51,13 @@ public final class ManagementApi {
         this.mapper = mapper;
         this.prometheus = new PrometheusStats(node.broker());
         router.add(GET, "/api/v5/status", this::status)
-                .add(GET, "/api/v5/nodes", r -> ApiResponse.ok(List.of(nodeJson())))
+                .add(GET, "/api/v5/nodes", r -> ApiResponse.ok(nodesJson()))
+                .add(GET, "/api/v5/cluster", r -> ApiResponse.ok(clusterJson()))
+                .add(PUT, "/api/v5/cluster/{node}/invite", r -> join(r.pathParam("node")))
+                .add(POST, "/api/v5/cluster/join", r -> join(nodeField(r)))
+                .add(POST, "/api/v5/cluster/leave", r -> leave())
+                .add(DELETE, "/api/v5/cluster/{node}/force_leave", this::forceLeave)
+                .add(GET, "/api/v5/cluster/ports", r -> ApiResponse.ok(portsJson()))
                 .add(GET, "/api/v5/nodes/{node}", this::oneNode)
                 .add(GET, "/api/v5/clients", this::clients)
                 .add(GET, "/api/v5/clients/{clientid}", this::oneClient)
@@ -85,10 +96,124 @@ public final class ManagementApi {
     }
 
     private ApiResponse oneNode(ApiRequest r) {
-        if (!node.nodeName().equals(r.pathParam("node"))) {
-            throw ApiException.notFound("NOT_FOUND", "node " + r.pathParam("node") + " is not in this cluster");
+        return nodesJson().stream().filter(n -> n.get("node").equals(r.pathParam("node"))).findFirst()
+                .map(ApiResponse::ok)
+                .orElseThrow(() -> ApiException.notFound("NOT_FOUND", "node " + r.pathParam("node") + " is not in this cluster"));
+    }
+
+    /** This node in full, then every other known node with what the cluster knows of it. */
+    List<Map<String, Object>> nodesJson() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        Map<String, Object> self = nodeJson();
+        out.add(self);
+        for (Cluster.NodeStatus s : node.cluster().nodes()) {
+            if (s.node().toString().equals(node.nodeName())) {
+                self.put("dist_port", s.distPort());
+                self.put("rpc_port", s.rpcPort());
+                continue;
+            }
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("node", s.node().toString());
+            n.put("node_status", s.running() ? "running" : "stopped");
+            n.put("version", s.version());
+            n.put("uptime", s.uptimeMs() < 0 ? null : s.uptimeMs());
+            n.put("dist_port", s.distPort());
+            n.put("rpc_port", s.rpcPort());
+            out.add(n);
         }
-        return ApiResponse.ok(nodeJson());
+        return out;
+    }
+
+    /** EMQX's GET /api/v5/cluster: name and member names; Trellis adds whether and why not it clusters. */
+    private Map<String, Object> clusterJson() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", CLUSTER_NAME);
+        body.put("self", node.nodeName());
+        body.put("nodes", nodesJson().stream().map(n -> n.get("node")).toList());
+        body.put("clustering", node.cluster().clustered());
+        if (!node.cluster().clustered()) {
+            body.put("reason", node.cluster().aloneReason());
+        }
+        return body;
+    }
+
+    private String nodeField(ApiRequest r) {
+        JsonNode peer = parseJson(r.body()).get("node");
+        if (peer == null || !peer.isTextual() || peer.asText().isEmpty()) {
+            throw ApiException.badRequest("body needs \"node\": the name of a node of the cluster to join, e.g. {\"node\": \"trellis1@10.0.0.1\"}");
+        }
+        return peer.asText();
+    }
+
+    /**
+     * Joins the cluster of {@code peer}. Also serves EMQX's PUT /cluster/{node}/invite: in a full
+     * mesh "peer joins us" and "we join peer" make the same cluster. 400 with the reason
+     * ("cookie mismatch", unreachable, clustering refused) on failure.
+     */
+    private ApiResponse join(String peer) {
+        try {
+            node.cluster().join(peer);
+        } catch (ClusterJoinException e) {
+            throw new ApiException(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", e.getMessage());
+        }
+        return ApiResponse.ok(clusterJson());
+    }
+
+    private ApiResponse leave() {
+        try {
+            node.cluster().leave();
+        } catch (ClusterJoinException e) {
+            throw new ApiException(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", e.getMessage());
+        }
+        return ApiResponse.noContent();
+    }
+
+    private ApiResponse forceLeave(ApiRequest r) {
+        String peer = r.pathParam("node");
+        boolean removed;
+        try {
+            removed = node.cluster().forceLeave(peer);
+        } catch (ClusterJoinException e) {
+            throw new ApiException(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", e.getMessage());
+        }
+        if (!removed) {
+            throw ApiException.notFound("NOT_FOUND", "node " + peer + " is not in this cluster");
+        }
+        return ApiResponse.noContent();
+    }
+
+    /**
+     * Trellis-specific (EMQX has no such endpoint): every port this node listens on and dials, the
+     * table an operator writes firewall rules from.
+     */
+    List<Map<String, Object>> portsJson() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (BoundListener l : node.listeners()) {
+            String protocol = l.spec().type().tls() ? "tls" : "tcp";
+            out.add(portRow("listen", l.address().getHostString(), l.port(), protocol,
+                    "MQTT " + (l.spec().type().websocket() ? "over WebSocket " : "") + "(listeners." + l.spec().type().id()
+                            + "." + l.spec().name() + ")", null));
+        }
+        if (node.apiAddress() != null) {
+            out.add(portRow("listen", node.apiAddress().getHostString(), node.apiAddress().getPort(), "tcp",
+                    "management API (dashboard.listeners.http)", null));
+        }
+        for (Cluster.PortInfo p : node.cluster().ports()) {
+            out.add(portRow(p.direction(), p.address(), p.port(), p.protocol(), p.purpose(), p.peer()));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> portRow(String direction, String address, int port, String protocol, String purpose,
+                                               String peer) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("direction", direction);
+        m.put("address", address);
+        m.put("port", port);
+        m.put("protocol", protocol);
+        m.put("purpose", purpose);
+        m.put("peer", peer);
+        return m;
     }
 
     Map<String, Object> nodeJson() {

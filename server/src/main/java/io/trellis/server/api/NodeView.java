@@ -2,6 +2,7 @@ package io.trellis.server.api;
 
 import io.trellis.mqtt.broker.BrokerAdmin;
 import io.trellis.mqtt.transport.BoundListener;
+import io.trellis.server.cluster.ClusterControl;
 import java.util.List;
 
 /** What the management API needs to know about the node it serves. */
@@ -15,4 +16,14 @@ public interface NodeView {
     BrokerAdmin broker();
 
     List<BoundListener> listeners();
+
+    /** The management API's own address, for ctl ports; null when unknown. */
+    default java.net.InetSocketAddress apiAddress() {
+        return null;
+    }
+
+    /** The node's cluster, or why it runs alone. */
+    default ClusterControl cluster() {
+        return ClusterControl.alone(nodeName(), "this node does not cluster");
+    }
 }

@@ -55,21 +55,34 @@ final class ApiClient {
     }
 
     /** POST or PUT of a JSON body. */
-    Answer send(String method, String path, JsonNode body) {
+    Answer sendJson(String method, String path, Object jsonBody) {
         try {
-            return send(method, path, HttpRequest.BodyPublishers.ofByteArray(mapper.writeValueAsBytes(body)));
+            return send(method, path, mapper.writeValueAsBytes(jsonBody));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CliException("cannot encode the request: " + e.getOriginalMessage());
+            throw new CliException("cannot write the request body: " + e.getOriginalMessage());
+        }
+    }
+
+    /** POST with a JSON body. */
+    Answer post(String path, Object jsonBody) {
+        try {
+            return send("POST", path, mapper.writeValueAsBytes(jsonBody));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CliException("cannot write the request body: " + e.getOriginalMessage());
         }
     }
 
     private Answer send(String method, String path) {
-        return send(method, path, HttpRequest.BodyPublishers.noBody());
+        return send(method, path, null);
     }
 
-    private Answer send(String method, String path, HttpRequest.BodyPublisher publisher) {
+    private Answer send(String method, String path, byte[] jsonBody) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
-                .timeout(Duration.ofSeconds(15)).method(method, publisher).header("Content-Type", "application/json");
+                .timeout(Duration.ofSeconds(15)).method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(jsonBody));
+        if (jsonBody != null) {
+            request.header("Content-Type", "application/json");
+        }
         if (credential != null) {
             String basic = credential.key() + ":" + credential.secret();
             request.header("Authorization",

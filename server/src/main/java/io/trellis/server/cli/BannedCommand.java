@@ -64,7 +64,7 @@ final class BannedCommand {
             ObjectNode body = JSON.createObjectNode().put("as", as).put("who", who).put("by", "ctl");
             if (reason != null) body.put("reason", reason);
             if (seconds != null) body.put("until", Instant.now().plus(Duration.ofSeconds(seconds)).toString());
-            ctl.client().ok(ctl.client().send("POST", "/api/v5/banned", body));
+            ctl.client().ok(ctl.client().sendJson("POST", "/api/v5/banned", body));
             ctl.out().println(as + " " + who + " banned");
             return ExitCodes.OK;
         }

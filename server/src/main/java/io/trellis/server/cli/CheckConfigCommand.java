@@ -1,5 +1,7 @@
 package io.trellis.server.cli;
 
+import io.trellis.cluster.ClusterSettings;
+import io.trellis.cluster.CookiePolicy;
 import io.trellis.config.ConfigException;
 import io.trellis.config.TrellisConfig;
 import io.trellis.server.node.NodeSettings;
@@ -31,9 +33,14 @@ final class CheckConfigCommand implements Callable<Integer> {
         var env = root.env;
         var file = config.resolve(env);
         TrellisConfig loaded;
+        ClusterSettings cluster;
         try {
             loaded = TrellisConfig.load(file, ServerEnv.forConfig(env));
             NodeSettings.from(loaded);
+            if (!io.trellis.server.rules.RuleEngineSettings.from(loaded).ssrfPolicy().enabled()) {
+                spec.commandLine().getOut().println(io.trellis.server.rules.RuleEngineSettings.SSRF_DISABLED_NOTICE);
+            }
+            cluster = ClusterSettings.from(loaded);
         } catch (ConfigException e) {
             e.problems().forEach(spec.commandLine().getErr()::println);
             spec.commandLine().getErr().flush();
@@ -45,6 +52,11 @@ final class CheckConfigCommand implements Callable<Integer> {
             }
         }
         spec.commandLine().getOut().println("config OK: " + file);
+        CookiePolicy.Decision clustering = cluster.clusteringDecision();
+        if (!clustering.allowed()) {
+            // Valid, but worth knowing before start: the node will not cluster.
+            spec.commandLine().getOut().println("note: this node will run alone: " + clustering.reason());
+        }
         return ExitCodes.OK;
     }
 }

@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ctl", description = "Manage the running local node.",
         subcommands = {Ctl.Status.class, Ctl.Clients.class, Ctl.Subscriptions.class, Ctl.Topics.class,
-                Ctl.Metrics.class, Ctl.Listeners.class, UsersCommand.class, BannedCommand.class})
+                Ctl.Metrics.class, Ctl.Listeners.class, ClusterCommands.class, ClusterCommands.Ports.class,
+                RuleEngineCtl.Rules.class, RuleEngineCtl.Connectors.class, RuleEngineCtl.Actions.class,
+                UsersCommand.class, BannedCommand.class})
 public final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -131,11 +133,14 @@ public final class Ctl {
                 ctl.printJson(nodes);
                 return ExitCodes.OK;
             }
-            for (JsonNode n : nodes) {
-                ctl.out().printf("Node %s %s is %s%n", n.path("node").asText(), n.path("version").asText(),
-                        "running".equals(n.path("node_status").asText()) ? "started" : n.path("node_status").asText());
-                ctl.out().printf("  uptime: %s, connections: %d%n", uptime(n.path("uptime").asLong()),
-                        n.path("connections").asLong());
+            // The API lists this node first, then its cluster peers (those are ctl cluster status's).
+            JsonNode n = nodes.path(0);
+            ctl.out().printf("Node %s %s is %s%n", n.path("node").asText(), n.path("version").asText(),
+                    "running".equals(n.path("node_status").asText()) ? "started" : n.path("node_status").asText());
+            ctl.out().printf("  uptime: %s, connections: %d%n", uptime(n.path("uptime").asLong()),
+                    n.path("connections").asLong());
+            if (nodes.size() > 1) {
+                ctl.out().printf("  in a cluster of %d known nodes (ctl cluster status)%n", nodes.size());
             }
             return ExitCodes.OK;
         }

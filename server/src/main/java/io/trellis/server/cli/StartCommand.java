@@ -4,6 +4,7 @@ import io.trellis.config.ConfigException;
 import io.trellis.config.TrellisConfig;
 import io.trellis.mqtt.transport.BoundListener;
 import io.trellis.server.Node;
+import io.trellis.server.cluster.ClusterFactory;
 import io.trellis.server.node.LoggingSetup;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
@@ -33,11 +34,10 @@ final class StartCommand implements Callable<Integer> {
         var env = root.env;
         var file = config.resolve(env);
         NodeSettings settings;
-        io.trellis.server.auth.NodeAuth auth;
+        Node node;
         try {
-            TrellisConfig loaded = TrellisConfig.load(file, ServerEnv.forConfig(env));
-            settings = NodeSettings.from(loaded);
-            auth = io.trellis.server.auth.NodeAuth.from(loaded, settings.dataDir());
+            node = Node.from(TrellisConfig.load(file, ServerEnv.forConfig(env)), ClusterFactory.standard());
+            settings = node.settings();
         } catch (ConfigException e) {
             throw new CliException("cannot start, bad config " + file + ":\n  " + String.join("\n  ", e.problems()));
         }
@@ -47,7 +47,6 @@ final class StartCommand implements Callable<Integer> {
             throw new CliException("cannot open the log file " + settings.log().filePath() + ": " + e.getMessage()
                     + " (check log.file.path)");
         }
-        Node node = new Node(settings, auth);
         CountDownLatch stop = new CountDownLatch(1);
         StopSignals.onStop(stop::countDown);
         Thread hook = new Thread(node::close, "trellis-shutdown");

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "trellis", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = TrellisCommand.VersionProvider.class,
         description = "Trellis, a clustered MQTT broker.",
-        subcommands = {StartCommand.class, CheckConfigCommand.class, Ctl.class, BenchCommand.class,
+        subcommands = {StartCommand.class, CheckConfigCommand.class, Ctl.class, BenchCommand.class, CertsCommand.class,
+                FirewallCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success (start: also when stopped by SIGTERM or Ctrl-C);",
                 "1 failure (bad config, cannot start, node not running, API error); 2 usage error."})

@@ -85,7 +85,7 @@ final class UsersCommand {
             Ctl ctl = parent.ctl;
             ObjectNode body = JSON.createObjectNode().put("user_id", userId).put("password", passwordOrStdin(password))
                     .put("is_superuser", superuser);
-            ctl.client().ok(ctl.client().send("POST", PATH, body));
+            ctl.client().ok(ctl.client().sendJson("POST", PATH, body));
             ctl.out().println("user " + userId + " added");
             return ExitCodes.OK;
         }
@@ -123,7 +123,7 @@ final class UsersCommand {
         public Integer call() {
             Ctl ctl = parent.ctl;
             ObjectNode body = JSON.createObjectNode().put("password", passwordOrStdin(password));
-            ctl.client().ok(ctl.client().send("PUT", PATH + "/" + ApiClient.encode(userId), body));
+            ctl.client().ok(ctl.client().sendJson("PUT", PATH + "/" + ApiClient.encode(userId), body));
             ctl.out().println("password of user " + userId + " changed");
             return ExitCodes.OK;
         }

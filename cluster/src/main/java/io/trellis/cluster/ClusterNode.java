@@ -1,0 +1,618 @@
+package io.trellis.cluster;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.trellis.cluster.data.DataMessage;
+import io.trellis.cluster.data.LocalRoutes;
+import io.trellis.cluster.data.RemoteRoutes;
+import io.trellis.cluster.data.RetainedReplica;
+import io.trellis.cluster.discovery.Discovery;
+import io.trellis.cluster.distribution.Distribution;
+import io.trellis.cluster.distribution.MembershipListener;
+import io.trellis.cluster.forward.ForwardReceiver;
+import io.trellis.cluster.forward.PeerForwarder;
+import io.trellis.cluster.handshake.CookieKey;
+import io.trellis.cluster.handshake.HandshakeFailedException;
+import io.trellis.cluster.handshake.HandshakeSettings;
+import io.trellis.cluster.handshake.RefusalLog;
+import io.trellis.cluster.rpc.RpcClient;
+import io.trellis.cluster.rpc.RpcServer;
+import io.trellis.mqtt.MqttServer;
+import io.trellis.mqtt.broker.Broker;
+import io.trellis.mqtt.broker.Message;
+import io.trellis.mqtt.cluster.ClusterBridge;
+import io.trellis.mqtt.cluster.SessionState;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Cluster} of one node: distribution (membership; replication of routes, retained
+ * messages and the client registry) and cluster RPC (forwarding), wired to the local broker
+ * through the seam {@link ClusterBridge}.
+ *
+ * <p>What happens when: a peer comes up (authenticated distribution connection) -> both sides
+ * send NODE_INFO (version, start time, RPC port), their full routes and their retained set; a
+ * NODE_INFO -> an RPC client with {@code rpc.client_num} connections to the peer; a route change
+ * here -> a delta to every peer; a publish here -> a FORWARD to each peer with a matching route;
+ * a peer goes down or leaves -> its routes and its forwarder are dropped, so nothing is forwarded
+ * to it. Autoheal: when a partition heals, distribution reconnects by itself (until autoclean)
+ * and the full exchange above runs again, so both sides converge on each other's routes and on
+ * the newest retained messages; there is no other state to merge. With autoheal off nothing
+ * differs yet (the flag is reported, not acted on). If the cookie policy refuses clustering the
+ * node runs alone: {@link #start} binds nothing and every join fails saying why.
+ */
+public final class ClusterNode implements Cluster {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    /** QoS 1/2 messages held per RPC connection while a peer is slow or its connection is being re-made. */
+    public static final int MAX_HELD_PER_CONNECTION = 10_000;
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(5);
+
+    private final ClusterSettings settings;
+    private final MqttServer mqtt;
+    private final Broker broker;
+    private final String version;
+    private final long startedAt = System.currentTimeMillis();
+    private final InetSocketAddress distBind;
+    private final InetSocketAddress rpcBind;
+    private final Distribution.Timing timing;
+    private final CookiePolicy.Decision decision;
+    private final RemoteRoutes remote = new RemoteRoutes();
+    private final Map<NodeName, PeerForwarder> forwarders = new ConcurrentHashMap<>();
+    private final Map<NodeName, DataMessage.NodeInfoV1> infos = new ConcurrentHashMap<>();
+    private final Map<String, Registered> registry = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<SessionState>> takeovers = new ConcurrentHashMap<>();
+    private final AtomicLong nextRequest = new AtomicLong();
+    private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
+    private final LongAdder forwardDropped = new LongAdder();
+    private final LongAdder forwarded = new LongAdder();
+    private LocalRoutes local;
+    private RetainedReplica retained;
+    private EventLoopGroup group;
+    private HandshakeSettings handshake;
+    private Distribution dist;
+    private RpcServer rpcServer;
+    private ForwardReceiver receiver;
+    private int rpcPort;
+    private Discovery discovery;
+    private volatile boolean running;
+
+    /** A client id's session and where it lives. */
+    record Registered(NodeName node, long connectedAt) {
+    }
+
+    /** The configured node: distribution on 4370 + N, RPC per {@code rpc.port_discovery}. */
+    public ClusterNode(ClusterSettings settings, MqttServer mqtt, String version) {
+        this(settings, mqtt, version, new InetSocketAddress(settings.distBindAddress(), settings.node().distPort()),
+                new InetSocketAddress(settings.rpcListenAddress(), settings.node().rpcPort(settings.rpcPortDiscovery(),
+                        settings.rpcServerPort())));
+    }
+
+    /** With explicit listen addresses (port 0 picks a free port: tests). */
+    public ClusterNode(ClusterSettings settings, MqttServer mqtt, String version, InetSocketAddress distBind, InetSocketAddress rpcBind) {
+        this.settings = settings;
+        this.mqtt = mqtt;
+        this.broker = mqtt.broker();
+        this.version = version;
+        this.distBind = distBind;
+        this.rpcBind = rpcBind;
+        this.timing = new Distribution.Timing(settings.heartbeatInterval(), settings.nodeDownTimeout(), settings.heartbeatInterval(),
+                settings.connectTimeout(), settings.autoclean());
+        this.decision = settings.clusteringDecision();
+    }
+
+    @Override
+    public NodeName self() {
+        return settings.node();
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            throw new IllegalStateException("cluster of " + self() + " already started");
+        }
+        if (!decision.allowed()) {
+            LOG.warn("{}: this node runs alone", decision.reason());
+            return;
+        }
+        group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("trellis-cluster"), NioIoHandler.newFactory());
+        handshake = new HandshakeSettings(self(), CookieKey.of(settings.cookie()), settings.authenticationTimeout(),
+                new RefusalLog(Duration.ofMinutes(1))).withTransportSecurity(settings.transport());
+        dist = new Distribution(handshake, distBind, timing, group);
+        dist.usePortPlan(settings.portPlan());
+        receiver = new ForwardReceiver(broker);
+        rpcServer = new RpcServer(handshake, rpcBind, Distribution.MAX_FRAME_BYTES, receiver, group);
+        local = new LocalRoutes(this::broadcast);
+        retained = new RetainedReplica(broker.retained());
+        try {
+            dist.start();
+            rpcPort = rpcServer.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while starting the cluster of " + self());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        dist.addListener(new MembershipListener() {
+            @Override
+            public void nodeUp(NodeName node) {
+                peerUp(node);
+            }
+
+            @Override
+            public void nodeDown(NodeName node, String reason) {
+                peerDown(node);
+            }
+        });
+        dist.addDataListener(this::received);
+        Set<DataMessage.SharedRoute> shared = new java.util.HashSet<>();
+        for (String key : broker.localSharedRoutes()) {
+            int cut = key.indexOf('\u0000');
+            shared.add(new DataMessage.SharedRoute(key.substring(0, cut), key.substring(cut + 1)));
+        }
+        broker.installCluster(new Bridge());
+        local.reset(broker.localFilters(), shared);
+        running = true;
+        discovery = Discovery.start(settings, this, group);
+        LOG.info("cluster of {} started: distribution on port {}, RPC on port {}", self(), dist.port(), rpcPort);
+    }
+
+    /** Ports after {@link #start} (0 before, or when clustering is refused). */
+    public int distPort() {
+        return dist == null ? 0 : dist.port();
+    }
+
+    public int rpcPort() {
+        return rpcPort;
+    }
+
+    @Override
+    public CompletableFuture<Void> join(NodeName node) {
+        if (!running) {
+            return refusedJoin();
+        }
+        return mapJoin(node, dist.join(node), new InetSocketAddress(node.host(), node.distPort()));
+    }
+
+    /** Joins {@code node} reached at {@code address} (its distribution port). */
+    public CompletableFuture<Void> join(NodeName node, InetSocketAddress address) {
+        if (!running) {
+            return refusedJoin();
+        }
+        return mapJoin(node, dist.join(node, address), address);
+    }
+
+    private CompletableFuture<Void> refusedJoin() {
+        String why = decision.allowed() ? "the cluster of " + self() + " is not started" : "clustering is disabled: " + decision.reason();
+        return CompletableFuture.failedFuture(new ClusterJoinException(why));
+    }
+
+    private static CompletableFuture<Void> mapJoin(NodeName node, CompletableFuture<NodeName> joining, InetSocketAddress address) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        joining.whenComplete((ok, failure) -> {
+            if (failure == null) {
+                result.complete(null);
+                return;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            String text;
+            if (cause instanceof IllegalArgumentException) {
+                text = cause.getMessage(); // a port clash or a join of itself, in operator words already
+            } else if (cause instanceof HandshakeFailedException h) {
+                text = h.reason().words();
+            } else if (cause instanceof ConnectException) {
+                text = "node " + node + " is not reachable on " + hostPort(address) + " (connection refused)";
+            } else if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+                text = "node " + node + " is not reachable on " + hostPort(address) + " (connection timed out)";
+            } else {
+                text = "cannot join " + node + ": " + cause.getMessage();
+            }
+            result.completeExceptionally(new ClusterJoinException(text));
+        });
+        return result;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    @Override
+    public void leave() {
+        if (!running) {
+            return;
+        }
+        dist.leave();
+        for (NodeName peer : new ArrayList<>(forwarders.keySet())) {
+            peerDown(peer);
+        }
+    }
+
+    @Override
+    public boolean forceLeave(NodeName node) {
+        if (!running || node.equals(self())) {
+            return false;
+        }
+        boolean known = dist.forget(node);
+        peerDown(node);
+        return known;
+    }
+
+    @Override
+    public List<NodeStatus> status() {
+        List<NodeStatus> rows = new ArrayList<>();
+        rows.add(new NodeStatus(self(), true, version, System.currentTimeMillis() - startedAt, distPort(), rpcPort));
+        if (!running) {
+            return rows;
+        }
+        Set<NodeName> up = dist.upNodes();
+        for (NodeName n : dist.knownNodes()) {
+            DataMessage.NodeInfoV1 info = infos.get(n);
+            boolean isUp = up.contains(n);
+            int port = dist.address(n).map(InetSocketAddress::getPort).orElse(n.distPort());
+            rows.add(new NodeStatus(n, isUp, isUp && info != null ? info.version() : null,
+                    isUp && info != null ? System.currentTimeMillis() - info.startedAtMillis() : -1,
+                    port, info != null ? info.rpcPort() : -1));
+        }
+        return rows;
+    }
+
+    @Override
+    public List<PortInfo> ports() {
+        List<PortInfo> rows = new ArrayList<>();
+        if (!running) {
+            return rows;
+        }
+        rows.add(new PortInfo("listen", distBind.getHostString(), dist.port(), "tcp", "cluster distribution (membership, routes)", null));
+        rows.add(new PortInfo("listen", rpcBind.getHostString(), rpcPort, "tcp", "cluster RPC (message forwarding)", null));
+        for (NodeName n : dist.knownNodes()) {
+            String host = dist.address(n).map(InetSocketAddress::getHostString).orElse(n.host());
+            int port = dist.address(n).map(InetSocketAddress::getPort).orElse(n.distPort());
+            rows.add(new PortInfo("dial", host, port, "tcp", "cluster distribution (membership, routes)", n.toString()));
+            DataMessage.NodeInfoV1 info = infos.get(n);
+            int peerRpc = info != null ? info.rpcPort() : n.rpcPort(settings.rpcPortDiscovery(), settings.rpcServerPort());
+            rows.add(new PortInfo("dial", host, peerRpc, "tcp", "cluster RPC (message forwarding)", n.toString()));
+        }
+        return rows;
+    }
+
+    /** Messages dropped by forwarding backpressure, full queues or a peer gone. */
+    public long forwardDropped() {
+        return forwardDropped.sum();
+    }
+
+    /** Messages handed to forwarders. */
+    public long forwarded() {
+        return forwarded.sum();
+    }
+
+    /** Messages received from peers over RPC. */
+    public long forwardReceived() {
+        return receiver == null ? 0 : receiver.received();
+    }
+
+    /** Peers whose full routes this node holds. */
+    public boolean hasRoutesOf(NodeName peer) {
+        return remote.has(peer);
+    }
+
+    /** Routes (filters and share groups) replicated from the peer, -1 if none. */
+    public int routeCount(NodeName peer) {
+        return remote.routeCount(peer);
+    }
+
+    /** The node the client id's session was last registered on, if known. */
+    public java.util.Optional<NodeName> registeredNode(String clientId) {
+        Registered r = registry.get(clientId);
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.node());
+    }
+
+    /** The distribution channel (null before start or when clustering is refused); for tests in this module. */
+    Distribution distribution() {
+        return dist;
+    }
+
+    /** Whether a forwarder (RPC client) to the peer exists. */
+    public boolean forwardsTo(NodeName peer) {
+        return forwarders.containsKey(peer);
+    }
+
+    public Set<NodeName> upNodes() {
+        return running ? dist.upNodes() : Set.of();
+    }
+
+    // ------------------------------------------------------------------ membership and data
+
+    private void broadcast(DataMessage m) {
+        if (dist == null) {
+            return;
+        }
+        byte[] body = m.encode();
+        for (NodeName peer : dist.upNodes()) {
+            dist.send(peer, body);
+        }
+    }
+
+    private void send(NodeName peer, DataMessage m) {
+        dist.send(peer, m.encode());
+    }
+
+    /** Membership thread. */
+    private void peerUp(NodeName peer) {
+        send(peer, new DataMessage.NodeInfoV1(version, startedAt, rpcPort));
+        synchronized (local) {
+            send(peer, local.full());
+        }
+        send(peer, retained.full());
+        for (Map.Entry<String, Registered> e : registry.entrySet()) {
+            if (e.getValue().node().equals(self())) {
+                send(peer, new DataMessage.ClientRegisteredV1(e.getKey(), e.getValue().connectedAt()));
+            }
+        }
+    }
+
+    /** Membership thread (or a caller of leave / force-leave). */
+    private void peerDown(NodeName peer) {
+        remote.drop(peer);
+        infos.remove(peer);
+        PeerForwarder f = forwarders.remove(peer);
+        if (f != null) {
+            f.close();
+        }
+        registry.values().removeIf(r -> r.node().equals(peer));
+    }
+
+    /** Membership thread: one data message from a peer. */
+    private void received(NodeName from, byte[] body) {
+        DataMessage m;
+        try {
+            m = DataMessage.decode(body);
+        } catch (DataMessage.Malformed e) {
+            LOG.warn("ignoring a data message from {}: {}", from, e.getMessage());
+            return;
+        }
+        if (m instanceof DataMessage.NodeInfoV1 info) {
+            infos.put(from, info);
+            openForwarder(from, info);
+        } else if (m instanceof DataMessage.RoutesFullV1 full) {
+            remote.applyFull(from, full);
+        } else if (m instanceof DataMessage.RouteDeltaV1 delta) {
+            if (!remote.applyDelta(from, delta)) {
+                send(from, new DataMessage.RoutesRequestV1());
+            }
+        } else if (m instanceof DataMessage.RoutesRequestV1) {
+            synchronized (local) {
+                send(from, local.full());
+            }
+        } else if (m instanceof DataMessage.RetainedSetV1 set) {
+            retained.apply(set.stamp(), set.message().topic(), set.message());
+        } else if (m instanceof DataMessage.RetainedDelV1 del) {
+            retained.apply(del.stamp(), del.topic(), null);
+        } else if (m instanceof DataMessage.RetainedFullV1 full) {
+            for (DataMessage.RetainedEntry e : full.entries()) {
+                retained.apply(e.stamp(), e.topic(), e.message());
+            }
+        } else if (m instanceof DataMessage.ClientRegisteredV1 reg) {
+            registry.merge(reg.clientId(), new Registered(from, reg.connectedAtMillis()),
+                    (old, neu) -> neu.connectedAt() >= old.connectedAt() ? neu : old);
+        } else if (m instanceof DataMessage.TakeoverRequestV1 req) {
+            takeOverFrom(from, req);
+        } else if (m instanceof DataMessage.TakeoverReplyV1 reply) {
+            CompletableFuture<SessionState> waiting = takeovers.remove(reply.requestId());
+            if (waiting != null) {
+                waiting.complete(reply.session());
+            }
+        }
+    }
+
+    private void openForwarder(NodeName peer, DataMessage.NodeInfoV1 info) {
+        if (forwarders.containsKey(peer)) {
+            return;
+        }
+        String host = dist.address(peer).map(InetSocketAddress::getHostString).orElse(peer.host());
+        RpcClient rpc = new RpcClient(handshake, peer, new InetSocketAddress(host, info.rpcPort()), settings.rpcClientNum(),
+                Distribution.MAX_FRAME_BYTES, settings.connectTimeout(), group);
+        PeerForwarder f = new PeerForwarder(peer, rpc, group.next(), MAX_HELD_PER_CONNECTION, ACK_TIMEOUT, forwardDropped);
+        forwarders.put(peer, f);
+        rpc.connect().whenComplete((ok, failure) -> {
+            if (failure != null) {
+                LOG.warn("cluster RPC to {} failed: {}", peer, failure.getMessage());
+            }
+        });
+    }
+
+    /** Membership thread: {@code from} asks for the session of a client id that connects there. */
+    private void takeOverFrom(NodeName from, DataMessage.TakeoverRequestV1 req) {
+        registry.put(req.clientId(), new Registered(from, System.currentTimeMillis()));
+        broker.exportSession(req.clientId(), req.cleanStart()).whenComplete((state, failure) -> {
+            if (failure != null) {
+                LOG.warn("exporting the session of {} to {} failed: {}", req.clientId(), from, failure.toString());
+            }
+            send(from, new DataMessage.TakeoverReplyV1(req.requestId(), failure == null ? state : null));
+        });
+    }
+
+    // ------------------------------------------------------------------ the bridge the broker calls
+
+    /** Broker threads: never block. */
+    private final class Bridge implements ClusterBridge {
+        @Override
+        public void routeAdded(String filter) {
+            local.change(new DataMessage.RouteOp(DataMessage.RouteOp.ADD, filter, null));
+        }
+
+        @Override
+        public void routeRemoved(String filter) {
+            local.change(new DataMessage.RouteOp(DataMessage.RouteOp.REMOVE, filter, null));
+        }
+
+        @Override
+        public void sharedRouteAdded(String group, String filter) {
+            local.change(new DataMessage.RouteOp(DataMessage.RouteOp.SHARED_ADD, filter, group));
+        }
+
+        @Override
+        public void sharedRouteRemoved(String group, String filter) {
+            local.change(new DataMessage.RouteOp(DataMessage.RouteOp.SHARED_REMOVE, filter, group));
+        }
+
+        @Override
+        public boolean forwardShared(String group, String filter, Message message) {
+            Set<NodeName> nodes = remote.sharedNodes(group, filter);
+            if (nodes.isEmpty()) {
+                return false;
+            }
+            NodeName pick = pick(group, filter, message, nodes, true);
+            if (pick == null) {
+                return false; // this node's members
+            }
+            return forward(pick, message, group, filter);
+        }
+
+        @Override
+        public int published(Message message) {
+            int sent = 0;
+            for (NodeName node : remote.matchNodes(message.topic())) {
+                if (forward(node, message, null, null)) {
+                    sent++;
+                }
+            }
+            // Share groups with no member on this node: forwardShared did not see them.
+            Map<DataMessage.SharedRoute, List<NodeName>> groups = null;
+            List<RemoteRoutes.SharedAt> matches = new ArrayList<>(0);
+            remote.matchShared(message.topic(), matches::add);
+            for (RemoteRoutes.SharedAt s : matches) {
+                if (local.hasShared(s.group(), s.filter())) {
+                    continue;
+                }
+                if (groups == null) {
+                    groups = new HashMap<>();
+                }
+                groups.computeIfAbsent(new DataMessage.SharedRoute(s.group(), s.filter()), k -> new ArrayList<>()).add(s.node());
+            }
+            if (groups != null) {
+                for (Map.Entry<DataMessage.SharedRoute, List<NodeName>> e : groups.entrySet()) {
+                    NodeName pick = pick(e.getKey().group(), e.getKey().filter(), message, e.getValue(), false);
+                    if (pick != null && forward(pick, message, e.getKey().group(), e.getKey().filter())) {
+                        sent++;
+                    }
+                }
+            }
+            return sent;
+        }
+
+        @Override
+        public void retainedSet(Message message) {
+            broadcast(new DataMessage.RetainedSetV1(retained.stampLocal(message.topic()), message));
+        }
+
+        @Override
+        public void retainedDeleted(String topic) {
+            broadcast(new DataMessage.RetainedDelV1(retained.stampLocal(topic), topic));
+        }
+
+        @Override
+        public CompletionStage<SessionState> connecting(String clientId, boolean cleanStart) {
+            long now = System.currentTimeMillis();
+            Registered where = registry.put(clientId, new Registered(self(), now));
+            broadcast(new DataMessage.ClientRegisteredV1(clientId, now));
+            if (where == null || where.node().equals(self()) || !dist.upNodes().contains(where.node())) {
+                return CompletableFuture.completedFuture(null);
+            }
+            long id = nextRequest.incrementAndGet();
+            CompletableFuture<SessionState> answer = new CompletableFuture<>();
+            takeovers.put(id, answer);
+            if (!dist.send(where.node(), new DataMessage.TakeoverRequestV1(id, clientId, cleanStart).encode())) {
+                takeovers.remove(id);
+                return CompletableFuture.completedFuture(null);
+            }
+            // The other node may be slow or gone: connect without its session rather than hang.
+            group.next().schedule(() -> {
+                if (takeovers.remove(id) != null && answer.complete(null)) {
+                    LOG.warn("node {} did not hand over the session of {} within {}s; starting without it", where.node(),
+                            clientId, TAKEOVER_TIMEOUT.toSeconds());
+                }
+            }, TAKEOVER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return answer;
+        }
+    }
+
+    /**
+     * Picks where one message of share group (group, filter) goes, by mqtt.shared_subscription_strategy
+     * over (this node, if it has members) + the remote nodes with the group; null means this node.
+     */
+    private NodeName pick(String group, String filter, Message message, java.util.Collection<NodeName> remoteNodes, boolean localToo) {
+        List<NodeName> candidates = new ArrayList<>(remoteNodes.size() + 1);
+        if (localToo) {
+            candidates.add(self());
+        }
+        remoteNodes.stream().sorted().forEach(candidates::add);
+        int n = candidates.size();
+        int index = switch (broker.settings().sharedSubscriptionStrategy()) {
+            case "random" -> ThreadLocalRandom.current().nextInt(n);
+            case "hash_clientid" -> Math.floorMod(message.publisher() == null ? 0 : message.publisher().hashCode(), n);
+            case "hash_topic" -> Math.floorMod(message.topic().hashCode(), n);
+            // round_robin; sticky picks round robin across nodes, then the node keeps its member.
+            default -> Math.floorMod(sharedCursors.computeIfAbsent(group + '\u0000' + filter, k -> new AtomicInteger())
+                    .getAndIncrement(), n);
+        };
+        NodeName chosen = candidates.get(index);
+        return chosen.equals(self()) ? null : chosen;
+    }
+
+    private boolean forward(NodeName node, Message message, String group, String filter) {
+        PeerForwarder f = forwarders.get(node);
+        if (f == null) {
+            forwardDropped.increment(); // routes known, RPC not yet open (NODE_INFO pending)
+            return false;
+        }
+        forwarded.increment();
+        f.forward(message, group, filter);
+        return true;
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (discovery != null) {
+            discovery.close();
+        }
+        if (broker.cluster() instanceof Bridge) {
+            broker.installCluster(ClusterBridge.NONE);
+        }
+        for (PeerForwarder f : forwarders.values()) {
+            f.close();
+        }
+        forwarders.clear();
+        if (rpcServer != null) {
+            rpcServer.close();
+        }
+        if (dist != null) {
+            dist.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+}
