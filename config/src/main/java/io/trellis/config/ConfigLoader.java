@@ -273,7 +273,8 @@ final class ConfigLoader {
         try {
             provided.put(path, key.parse(setting.value()));
         } catch (BadValue e) {
-            problems.add(setting.origin() + ": " + path + ": " + e.what + " (" + e.instead + ")");
+            // a list element's problem names it: authentication[1].password_hash_algorithm.name: ...
+            problems.add(setting.origin() + ": " + path + (e.what.startsWith("[") ? "" : ": ") + e.what + " (" + e.instead + ")");
         }
     }
 

@@ -186,6 +186,41 @@ public final class Keys {
     public static final KeyDef<Long> MQTT_MAX_SEND_QUEUE = bytes("mqtt.max_send_queue", 1, UNLIMITED_BYTES - 1).word("infinity", UNLIMITED_BYTES)
             .byDefault("16MB").doc("Bytes waiting in a connection's write buffer before the slow reader is disconnected.");
 
+    public static final KeyDef<String> MQTT_PEER_CERT_AS_USERNAME = oneOf("mqtt.peer_cert_as_username", "disabled", "cn", "dn")
+            .byDefault("disabled").doc("On TLS listeners, replace the CONNECT username with the verified client certificate's common name (cn) or subject DN (dn) before authentication; without a certificate the username becomes empty. EMQX's crt, pem and md5 are not supported yet.");
+    public static final KeyDef<String> MQTT_PEER_CERT_AS_CLIENTID = oneOf("mqtt.peer_cert_as_clientid", "disabled", "cn", "dn")
+            .byDefault("disabled").doc("As peer_cert_as_username, for the client id; without a certificate the client's own id is kept.");
+
+    // ---- authentication, authorization -------------------------------------------------------
+
+    public static final KeyDef<List<ConfigItem>> AUTHENTICATION = key("authentication", AuthSchemas.authentication())
+            .byDefault("[]").doc("The authentication chain, EMQX's shape: a list of authenticators asked in order (ignore asks the next one, the first allow or deny is final). "
+                    + "Variants: {mechanism = password_based, backend = built_in_database} (users managed by the API and `trellis ctl users`, stored hashed under node.data_dir), "
+                    + "{mechanism = jwt}, {mechanism = password_based, backend = http}. Empty (the default): every client may connect anonymously, as in EMQX. "
+                    + "Once an authenticator is configured, a client none of them accepts is refused (CONNACK 0x05 / 0x87); a wrong password is 0x04 / 0x86.");
+    public static final KeyDef<Boolean> AUTHN_ALLOW_ANONYMOUS = bool("authentication_settings.allow_anonymous")
+            .byDefault("true").doc("Trellis addition (EMQX 5 has no such key): with no authenticator configured, whether anonymous clients may connect. false refuses every client until an authenticator is configured. It never lets a client past a configured chain.");
+    public static final KeyDef<Integer> AUTHN_FAILURE_BAN_MAX_FAILURES = integer("authentication_settings.failure_ban.max_failures", 0, 1_000_000)
+            .byDefault("10").doc("Trellis addition: this many failed logins from one peer address, or for one client id, within failure_ban.window ban that address or client id for failure_ban.ban_time (CONNACK 0x8A banned for MQTT 5, 0x05 for 3.1.1). 0 turns automatic bans off. Bans are node-local.");
+    public static final KeyDef<Duration> AUTHN_FAILURE_BAN_WINDOW = duration("authentication_settings.failure_ban.window")
+            .byDefault("1m").doc("The sliding window in which failed logins are counted.");
+    public static final KeyDef<Duration> AUTHN_FAILURE_BAN_TIME = duration("authentication_settings.failure_ban.ban_time")
+            .byDefault("5m").doc("How long an automatic ban lasts; an operator can lift it earlier with DELETE /api/v5/banned/{as}/{who} or `trellis ctl banned delete`.");
+
+    public static final KeyDef<List<ConfigItem>> AUTHZ_SOURCES = key("authorization.sources", AuthSchemas.authorizationSources())
+            .byDefault("[]").doc("Authorization sources asked in order; the first allow or deny wins. Variants: {type = file, path = \"etc/acl.conf\"} (EMQX's acl.conf format), {type = built_in_database}, {type = http, url = ...}. "
+                    + "Empty (the default): authorization is off and every publish and subscribe is allowed. The shipped etc/acl.conf denies subscribing to # and $SYS/# (except for the dashboard user) and allows the rest.");
+    public static final KeyDef<String> AUTHZ_NO_MATCH = oneOf("authorization.no_match", "allow", "deny")
+            .byDefault("deny").doc("What happens when sources are configured and none has a rule for the request. deny (EMQX 6's default; EMQX 5 allowed): a missing rule fails closed. The shipped acl.conf ends with {allow, all}, so ordinary topics stay open out of the box.");
+    public static final KeyDef<String> AUTHZ_DENY_ACTION = oneOf("authorization.deny_action", "ignore", "disconnect")
+            .byDefault("ignore").doc("ignore: a denied PUBLISH is dropped (MQTT 5: PUBACK/PUBREC 0x87; 3.1.1: acknowledged and dropped) and a denied SUBSCRIBE gets 0x87 (5) / 0x80 (3.1.1). disconnect: the connection is closed (MQTT 5: DISCONNECT 0x87).");
+    public static final KeyDef<Boolean> AUTHZ_CACHE_ENABLE = bool("authorization.cache.enable")
+            .byDefault("true").doc("Whether each connection remembers authorization answers.");
+    public static final KeyDef<Integer> AUTHZ_CACHE_MAX_SIZE = integer("authorization.cache.max_size", 1, 1_048_576)
+            .byDefault("32").doc("Answers remembered per connection; the least recently used goes first.");
+    public static final KeyDef<Duration> AUTHZ_CACHE_TTL = duration("authorization.cache.ttl")
+            .byDefault("1m").doc("How long a remembered answer is used before the sources are asked again.");
+
     // ---- listeners --------------------------------------------------------------------------
 
     public static final KeyDef<Boolean> TCP_ENABLE = bool("listeners.tcp.{name}.enable")
@@ -193,12 +228,14 @@ public final class Keys {
     public static final KeyDef<InetSocketAddress> TCP_BIND = bind("listeners.tcp.{name}.bind")
             .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:1883").doc("Address and port to listen on; required for instances other than default.");
     public static final KeyDef<Integer> TCP_MAX_CONNECTIONS = maxConnections("listeners.tcp.{name}.max_connections");
+    public static final KeyDef<Boolean> TCP_ENABLE_AUTHN = enableAuthn("listeners.tcp.{name}");
 
     public static final KeyDef<Boolean> SSL_ENABLE = bool("listeners.ssl.{name}.enable")
             .byDefault("true").doc("Whether this MQTT over TLS listener runs.");
     public static final KeyDef<InetSocketAddress> SSL_BIND = bind("listeners.ssl.{name}.bind")
             .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:8883").doc("Address and port to listen on; required for instances other than default.");
     public static final KeyDef<Integer> SSL_MAX_CONNECTIONS = maxConnections("listeners.ssl.{name}.max_connections");
+    public static final KeyDef<Boolean> SSL_ENABLE_AUTHN = enableAuthn("listeners.ssl.{name}");
     public static final KeyDef<Path> SSL_CERTFILE = certfile("listeners.ssl.{name}");
     public static final KeyDef<Path> SSL_KEYFILE = keyfile("listeners.ssl.{name}");
     public static final KeyDef<Path> SSL_CACERTFILE = cacertfile("listeners.ssl.{name}");
@@ -213,6 +250,7 @@ public final class Keys {
     public static final KeyDef<InetSocketAddress> WS_BIND = bind("listeners.ws.{name}.bind")
             .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:8083").doc("Address and port to listen on; required for instances other than default.");
     public static final KeyDef<Integer> WS_MAX_CONNECTIONS = maxConnections("listeners.ws.{name}.max_connections");
+    public static final KeyDef<Boolean> WS_ENABLE_AUTHN = enableAuthn("listeners.ws.{name}");
     public static final KeyDef<String> WS_MQTT_PATH = mqttPath("listeners.ws.{name}");
 
     public static final KeyDef<Boolean> WSS_ENABLE = bool("listeners.wss.{name}.enable")
@@ -220,6 +258,7 @@ public final class Keys {
     public static final KeyDef<InetSocketAddress> WSS_BIND = bind("listeners.wss.{name}.bind")
             .byDefaultOnlyFor(DEFAULT_INSTANCE, "0.0.0.0:8084").doc("Address and port to listen on; required for instances other than default.");
     public static final KeyDef<Integer> WSS_MAX_CONNECTIONS = maxConnections("listeners.wss.{name}.max_connections");
+    public static final KeyDef<Boolean> WSS_ENABLE_AUTHN = enableAuthn("listeners.wss.{name}");
     public static final KeyDef<String> WSS_MQTT_PATH = mqttPath("listeners.wss.{name}");
     public static final KeyDef<Path> WSS_CERTFILE = certfile("listeners.wss.{name}");
     public static final KeyDef<Path> WSS_KEYFILE = keyfile("listeners.wss.{name}");
@@ -331,6 +370,11 @@ public final class Keys {
     private static KeyDef<Integer> maxConnections(String path) {
         return integer(path, 1, UNLIMITED - 1).word("infinity", UNLIMITED)
                 .byDefault("infinity").doc("Most concurrent connections this listener accepts; further ones are refused.");
+    }
+
+    private static KeyDef<Boolean> enableAuthn(String listener) {
+        return bool(listener + ".enable_authn")
+                .byDefault("true").doc("Whether clients of this listener go through the authentication chain; false lets every client of this listener in without it (bans still apply).");
     }
 
     private static KeyDef<Path> certfile(String listener) {

@@ -75,7 +75,7 @@ public final class ReferenceGenerator {
 
         Map<String, List<KeyDef<?>>> sections = new LinkedHashMap<>();
         for (KeyDef<?> key : Keys.all()) {
-            sections.computeIfAbsent(key.path().substring(0, key.path().indexOf('.')), s -> new java.util.ArrayList<>()).add(key);
+            sections.computeIfAbsent(key.path().indexOf('.') < 0 ? key.path() : key.path().substring(0, key.path().indexOf('.')), s -> new java.util.ArrayList<>()).add(key);
         }
         for (Map.Entry<String, List<KeyDef<?>>> section : sections.entrySet()) {
             md.append("\n## ").append(section.getKey()).append("\n");

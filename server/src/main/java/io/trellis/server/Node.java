@@ -15,6 +15,8 @@ import io.trellis.server.api.ApiServer;
 import io.trellis.server.api.LocalCredential;
 import io.trellis.server.api.ManagementApi;
 import io.trellis.server.api.NodeView;
+import io.trellis.server.auth.AuthApi;
+import io.trellis.server.auth.NodeAuth;
 import io.trellis.server.cluster.ClusterControl;
 import io.trellis.server.cluster.ClusterFactory;
 import io.trellis.server.node.ListenerSpecs;
@@ -41,6 +43,7 @@ public final class Node implements AutoCloseable, NodeView {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
     private final NodeSettings settings;
+    private final NodeAuth auth;
     private final RuleEngineSettings ruleSettings;
     private NodeRules rules;
     private final ClusterSettings clusterSettings;
@@ -73,7 +76,14 @@ public final class Node implements AutoCloseable, NodeView {
 
     public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory,
                 RuleEngineSettings ruleSettings) {
+        this(settings, clusterSettings, clusterFactory, ruleSettings, NodeAuth.allowAll(settings.dataDir()));
+    }
+
+    /** @param auth authentication, authorization and bans (NodeAuth.allowAll: anonymous, no authorization) */
+    public Node(NodeSettings settings, ClusterSettings clusterSettings, ClusterFactory clusterFactory,
+                RuleEngineSettings ruleSettings, NodeAuth auth) {
         this.settings = settings;
+        this.auth = auth;
         this.clusterSettings = clusterSettings;
         this.clusterFactory = clusterFactory;
         this.ruleSettings = ruleSettings;
@@ -86,12 +96,18 @@ public final class Node implements AutoCloseable, NodeView {
 
     /** A node of a loaded config, with the cluster made by {@code clusterFactory}. */
     public static Node from(TrellisConfig config, ClusterFactory clusterFactory) throws ConfigException {
-        return new Node(NodeSettings.from(config), ClusterSettings.from(config), clusterFactory,
-                RuleEngineSettings.from(config));
+        NodeSettings settings = NodeSettings.from(config);
+        return new Node(settings, ClusterSettings.from(config), clusterFactory, RuleEngineSettings.from(config),
+                NodeAuth.from(config, settings.dataDir()));
     }
 
     public NodeSettings settings() {
         return settings;
+    }
+
+    /** Authentication, authorization and bans of this node. */
+    public NodeAuth auth() {
+        return auth;
     }
 
     /**
@@ -103,6 +119,7 @@ public final class Node implements AutoCloseable, NodeView {
         var specs = ListenerSpecs.build(settings.listeners());
         try {
             mqtt = new MqttServer(settings.broker(), specs);
+            mqtt.broker().accessControl(auth.accessControl(mqtt.broker().metrics()));
             mqtt.start();
             startRules();
             startedAt = System.currentTimeMillis();
@@ -111,6 +128,7 @@ public final class Node implements AutoCloseable, NodeView {
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
                 ManagementApi management = new ManagementApi(this, new ObjectMapper());
+                AuthApi.register(management.router(), auth, management.mapper());
                 new RulesApi(rules).register(management.router());
                 api = new ApiServer(management, keys);
                 apiAddress = api.start(settings.apiBind());
@@ -263,6 +281,7 @@ public final class Node implements AutoCloseable, NodeView {
         if (mqtt != null) {
             mqtt.close();
         }
+        auth.close();
         if (startedAt > 0) {
             LOG.info("node {} stopped", settings.nodeName());
         }

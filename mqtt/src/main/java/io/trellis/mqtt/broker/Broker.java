@@ -23,6 +23,7 @@ public final class Broker {
 
     private final BrokerSettings settings;
     private final BrokerMetrics metrics = new BrokerMetrics();
+    private volatile io.trellis.mqtt.auth.AccessControl accessControl = io.trellis.mqtt.auth.AccessControl.ALLOW_ALL;
     /** The rule engine seam: a no-op until one is installed (one volatile read per message). */
     private volatile io.trellis.mqtt.rules.PublishListener publishListener = io.trellis.mqtt.rules.PublishListener.NONE;
     private final SubscriptionTree<Route> tree = new SubscriptionTree<>();
@@ -45,6 +46,16 @@ public final class Broker {
 
     public BrokerMetrics metrics() {
         return metrics;
+    }
+
+    /** Who may connect, publish and subscribe; allow-all until the server sets the node's. */
+    public io.trellis.mqtt.auth.AccessControl accessControl() {
+        return accessControl;
+    }
+
+    public void accessControl(io.trellis.mqtt.auth.AccessControl accessControl) {
+        if (accessControl == null) throw new IllegalArgumentException("accessControl is required");
+        this.accessControl = accessControl;
     }
 
     Logger log() {

@@ -39,6 +39,11 @@ public final class BrokerMetrics {
     public final LongAdder clientConnected = new LongAdder();
     public final LongAdder clientDisconnected = new LongAdder();
     public final LongAdder clientAuthFailure = new LongAdder();
+    public final LongAdder clientAuthSuccess = new LongAdder();
+    public final LongAdder clientAuthAnonymous = new LongAdder();
+    public final LongAdder clientBanned = new LongAdder();
+    public final LongAdder clientAuthorizationAllow = new LongAdder();
+    public final LongAdder clientAuthorizationDeny = new LongAdder();
     public final LongAdder clientSubscribe = new LongAdder();
     public final LongAdder clientUnsubscribe = new LongAdder();
     public final LongAdder clientTakeover = new LongAdder();
@@ -111,6 +116,11 @@ public final class BrokerMetrics {
         m.put("client.connected", clientConnected.sum());
         m.put("client.disconnected", clientDisconnected.sum());
         m.put("client.auth.failure", clientAuthFailure.sum());
+        m.put("client.auth.success", clientAuthSuccess.sum());
+        m.put("client.auth.success.anonymous", clientAuthAnonymous.sum());
+        m.put("client.banned", clientBanned.sum());
+        m.put("client.authorization.allow", clientAuthorizationAllow.sum());
+        m.put("client.authorization.deny", clientAuthorizationDeny.sum());
         m.put("client.subscribe", clientSubscribe.sum());
         m.put("client.unsubscribe", clientUnsubscribe.sum());
         m.put("session.created", sessionCreated.sum());

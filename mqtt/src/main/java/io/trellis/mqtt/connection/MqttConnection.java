@@ -34,6 +34,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.trellis.mqtt.auth.AccessControl;
+import io.trellis.mqtt.auth.ConnectDecision;
+import io.trellis.mqtt.auth.PeerCertificates;
 import io.trellis.mqtt.broker.Broker;
 import io.trellis.mqtt.broker.BrokerMetrics;
 import io.trellis.mqtt.broker.BrokerSettings;
@@ -45,12 +48,21 @@ import io.trellis.mqtt.topic.InvalidTopicException;
 import io.trellis.mqtt.topic.TopicFilter;
 import io.trellis.mqtt.topic.Topics;
 import io.trellis.mqtt.transport.ChannelHandlerNames;
+import io.trellis.security.authn.ConnectInfo;
+import io.trellis.security.authz.AuthzAction;
+import io.trellis.security.authz.AuthzCache;
+import io.trellis.security.authz.AuthzClient;
+import io.trellis.security.authz.Authorizer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +94,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     static final byte RC_RECEIVE_MAXIMUM_EXCEEDED = (byte) 0x93;
     static final byte RC_TOPIC_ALIAS_INVALID = (byte) 0x94;
     static final byte RC_PACKET_TOO_LARGE = (byte) 0x95;
+    static final byte RC_NOT_AUTHORIZED = (byte) 0x87;
     static final byte RC_ADMINISTRATIVE_ACTION = (byte) 0x98;
     static final byte RC_RETAIN_NOT_SUPPORTED = (byte) 0x9A;
     static final byte RC_QOS_NOT_SUPPORTED = (byte) 0x9B;
@@ -105,6 +118,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private boolean connectExpiryZero;
     private HashMap<Integer, String> topicAliases;
     private ArrayDeque<MqttMessage> pending;
+    private AccessControl access;
+    private AuthzClient authzClient;
+    private AuthzCache authzCache;
 
     /** @param listenerId the listener's id ("tcp:default"), one shared string per listener */
     public MqttConnection(Broker broker, String listenerId) {
@@ -185,6 +201,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         boolean cleanStart = vh.isCleanSession();
         MqttProperties props = vh.properties();
         String id = payload.clientIdentifier();
+        access = broker.accessControl();
+        PeerCertificates cert = PeerCertificates.of(channel);
+        InetAddress peer = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        // peer_cert_as_*: the verified certificate names the client before anything checks the id.
+        ConnectInfo info = access.peerCertAsUsername().applyToUsername(access.peerCertAsClientId().applyToClientId(
+                new ConnectInfo(id == null ? "" : id, payload.userName(), payload.passwordInBytes(), peer, listenerId,
+                        cert.commonName(), cert.subjectDn())));
+        id = info.clientId();
         boolean assigned = false;
         if (id == null || id.isEmpty()) {
             if (version < 5 && !cleanStart) { // MQTT-3.1.3-7
@@ -222,6 +246,61 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         connectExpiryZero = expiry == 0;
         if (vh.isWillFlag() && !acceptWill(vh, payload, id)) return;
 
+        if (assigned || !id.equals(info.clientId())) {
+            info = new ConnectInfo(id, info.username(), info.password(), info.peerAddress(), info.listenerId(),
+                    info.certCommonName(), info.certSubjectDn());
+        }
+        state = State.CONNECTING;
+        channel.config().setAutoRead(false); // packets after CONNECT wait until the session is ready
+        String clientIdentifier = id;
+        boolean assignedId = assigned;
+        long exp0 = expiry;
+        int window0 = receiveMaximum;
+        int maxPacket0 = clientMaxPacket;
+        ConnectInfo who = info;
+        CompletionStage<ConnectDecision> decision;
+        try {
+            decision = access.authenticate(info);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.completedFuture(ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
+                    "authentication failed (" + e.getClass().getSimpleName() + ")"));
+        }
+        decision.whenComplete((d, error) -> onLoop(() -> {
+            if (state != State.CONNECTING) return; // the client left while it was being authenticated
+            ConnectDecision result = error != null
+                    ? ConnectDecision.refused(ConnectDecision.Outcome.NOT_AUTHORIZED,
+                            "authentication failed (" + error.getClass().getSimpleName() + ")")
+                    : d;
+            if (!result.isAllowed()) {
+                refuseAuthentication(result);
+                return;
+            }
+            authzClient = new AuthzClient(clientIdentifier, who.username(), peer, result.superuser());
+            authzCache = access.newCache();
+            admit(vh, clientIdentifier, assignedId, cleanStart, exp0, window0, maxPacket0, who.username());
+        }));
+    }
+
+    private void refuseAuthentication(ConnectDecision d) {
+        MqttConnectReturnCode code = switch (d.outcome()) {
+            case BAD_CREDENTIALS -> version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+            case BANNED -> version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BANNED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+            default -> version == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+        };
+        will = null;
+        if (pending != null) {
+            pending.forEach(ReferenceCountUtil::release);
+            pending = null;
+        }
+        refuse(code, d.reason());
+    }
+
+    /** Authenticated: claims the session and sends CONNACK (on this connection's loop). */
+    private void admit(MqttConnectVariableHeader vh, String id, boolean assigned, boolean cleanStart, long expiry,
+                       int receiveMaximum, int clientMaxPacket, String username) {
         int keepalive = vh.keepAliveTimeSeconds();
         // Only an MQTT 5 client is told the server's keepalive (CONNACK property); a 3.1.1 client
         // keeps its own, or it would be cut while pinging as it promised.
@@ -230,11 +309,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         setKeepalive(keepalive);
 
         clientId = id;
-        state = State.CONNECTING;
-        channel.config().setAutoRead(false); // packets after CONNECT wait until the session is ready
         io.trellis.mqtt.cluster.ClusterBridge cluster = broker.cluster();
         if (cluster == io.trellis.mqtt.cluster.ClusterBridge.NONE) {
-            claimSession(id, cleanStart, assigned, keepalive, serverKeepalive, payload, receiveMaximum, clientMaxPacket, expiry);
+            claimSession(id, cleanStart, assigned, keepalive, serverKeepalive, username, receiveMaximum, clientMaxPacket, expiry);
             return;
         }
         // Clustered: the session may live on another node, which hands it over first (asynchronously).
@@ -246,12 +323,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         long exp = expiry;
         cluster.connecting(id, cleanStart).whenComplete((taken, failure) -> channel.eventLoop().execute(() -> {
             if (taken != null && !cleanStart) broker.importSession(taken, channel.eventLoop());
-            claimSession(cid, cleanStart, assignedId, ka, serverKeepalive, payload, rm, cmp, exp);
+            claimSession(cid, cleanStart, assignedId, ka, serverKeepalive, username, rm, cmp, exp);
         }));
     }
 
     private void claimSession(String id, boolean cleanStart, boolean assigned, int keepalive, boolean serverKeepalive,
-                              MqttConnectPayload payload, int receiveMaximum, int clientMaxPacket, long expiry) {
+                              String username, int receiveMaximum, int clientMaxPacket, long expiry) {
         Broker.Claim claim = broker.claim(id, cleanStart, this, channel.eventLoop());
         if (claim.previousOwner() instanceof SessionOwner old && old != this) old.takenOver();
         if (claim.discarded() != null) broker.discard(claim.discarded());
@@ -270,7 +347,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             if (!settings.sharedSubscription()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
         }
         Session s = claim.session();
-        Session.ClientSnapshot snapshot = new Session.ClientSnapshot(payload.userName(), channel.remoteAddress(),
+        Session.ClientSnapshot snapshot = new Session.ClientSnapshot(username, channel.remoteAddress(),
                 listenerId, version, keepalive, cleanStart, System.currentTimeMillis());
         int window = receiveMaximum;
         int maxPacket = clientMaxPacket;
@@ -404,6 +481,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             fail(RC_RETAIN_NOT_SUPPORTED, "published a retained message while mqtt.retain_available = false");
             return;
         }
+        if (!authorized(AuthzAction.publish(qos, retain), topic)) {
+            metrics.messagesDropped.increment();
+            if (access.denyAction() == Authorizer.DenyAction.DISCONNECT) {
+                fail(RC_NOT_AUTHORIZED, "published to " + topic + " without permission (deny_action = disconnect)");
+                return;
+            }
+            // MQTT 5 learns why; a 3.1.1 client gets a plain ack so it does not resend, and the message is dropped.
+            if (qos == 1) write(pubReply(MqttMessageType.PUBACK, packetId, RC_NOT_AUTHORIZED));
+            else if (qos == 2) write(pubReply(MqttMessageType.PUBREC, packetId, RC_NOT_AUTHORIZED));
+            return;
+        }
         if (qos == 2 && session.awaitingRel(packetId)) { // a DUP of a QoS 2 we already routed
             write(pubReply(MqttMessageType.PUBREC, packetId, RC_NORMAL));
             return;
@@ -478,6 +566,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }
             if (filter.hasWildcard() && !settings.wildcardSubscription()) {
                 codes[i] = version == 5 ? RC_WILDCARD_NOT_SUPPORTED & 0xFF : SUBACK_FAILURE;
+                continue;
+            }
+            if (!authorized(AuthzAction.subscribe(Math.min(2, r.qualityOfService().value())), r.topicFilter())) {
+                if (access.denyAction() == Authorizer.DenyAction.DISCONNECT) {
+                    fail(RC_NOT_AUTHORIZED, "subscribed to " + r.topicFilter() + " without permission (deny_action = disconnect)");
+                    return;
+                }
+                codes[i] = version == 5 ? RC_NOT_AUTHORIZED & 0xFF : SUBACK_FAILURE;
                 continue;
             }
             int granted = Math.min(r.qualityOfService().value(), settings.maxQosAllowed());
@@ -579,13 +675,28 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         will = null;
         if (w == null) return;
         if (willDelaySeconds == 0 || ended) {
-            broker.publish(w);
+            publishWill(w);
         } else { // MQTT 5 will delay: sent unless the session resumes first (or at session end)
             Session s = session;
             long delay = Math.min(willDelaySeconds, s.expirySeconds());
             channel.eventLoop().schedule(() -> {
-                if (broker.awayAndCurrent(s) || s.destroyed()) broker.publish(w);
+                if (broker.awayAndCurrent(s) || s.destroyed()) publishWill(w);
             }, delay, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Authorization asked when the will is sent, not at CONNECT: rules may have changed since. */
+    private void publishWill(Message w) {
+        if (authorized(AuthzAction.publish(w.qos(), w.retain()), w.topic())) broker.publish(w);
+        else LOG.debug("client {}: will to {} not authorized; dropped", clientId, w.topic());
+    }
+
+    private boolean authorized(AuthzAction action, String topic) {
+        try {
+            return access.authorize(authzClient, action, topic, authzCache);
+        } catch (RuntimeException e) { // fail closed
+            LOG.warn("authorization of client {} failed ({}); denied", clientId, e.getClass().getSimpleName());
+            return false;
         }
     }
 

@@ -135,6 +135,11 @@ public final class BuiltInDatabase implements Authenticator {
     return new ImportResult(imported.size(), success, overridden, skipped, failed);
   }
 
+  /** Every stored user with its hash, sorted by user id: for persisting; never for output. */
+  public List<UserRecord> snapshot() {
+    return users.values().stream().sorted(Comparator.comparing(UserRecord::userId)).toList();
+  }
+
   private HashedPassword hashNew(String password) {
     if (password == null || password.isEmpty()) {
       throw new IllegalArgumentException("password must be a non-empty string");

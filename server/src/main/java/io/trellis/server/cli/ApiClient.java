@@ -54,6 +54,15 @@ final class ApiClient {
         return send("DELETE", path);
     }
 
+    /** POST or PUT of a JSON body. */
+    Answer sendJson(String method, String path, Object jsonBody) {
+        try {
+            return send(method, path, mapper.writeValueAsBytes(jsonBody));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CliException("cannot write the request body: " + e.getOriginalMessage());
+        }
+    }
+
     /** POST with a JSON body. */
     Answer post(String path, Object jsonBody) {
         try {

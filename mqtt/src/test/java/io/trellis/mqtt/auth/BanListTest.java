@@ -1,0 +1,44 @@
+package io.trellis.mqtt.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class BanListTest {
+    private final AtomicLong clock = new AtomicLong(10_000);
+
+    @Test
+    void failuresOutsideTheWindowDoNotCount() {
+        BanList bans = new BanList(clock::get, 3, 1_000, 5_000);
+        bans.recordFailure("c", "10.0.0.1");
+        bans.recordFailure("c", "10.0.0.1");
+        clock.addAndGet(1_000); // the first two fall out of the window
+        bans.recordFailure("c", "10.0.0.1");
+        assertThat(bans.find("c", null, "10.0.0.1")).isEmpty();
+        bans.recordFailure("c", "10.0.0.1");
+        bans.recordFailure("c", "10.0.0.1");
+        assertThat(bans.find(null, null, "10.0.0.1")).isPresent();
+        assertThat(bans.find("c", null, null)).isPresent();
+        clock.addAndGet(5_000);
+        assertThat(bans.find("c", null, "10.0.0.1")).isEmpty();
+    }
+
+    @Test
+    void zeroMaxFailuresNeverBans() {
+        BanList bans = new BanList(clock::get, 0, 1_000, 5_000);
+        for (int i = 0; i < 100; i++) bans.recordFailure("c", "10.0.0.1");
+        assertThat(bans.list()).isEmpty();
+    }
+
+    @Test
+    void manyDistinctFailingClientsArePrunedNotKeptForever() {
+        BanList bans = new BanList(clock::get, 5, 1_000, 5_000);
+        for (int i = 0; i < 10_050; i++) bans.recordFailure("c" + i, null);
+        assertThat(bans.tracked()).isEqualTo(10_050); // none is older than the window yet
+        clock.addAndGet(2_000);
+        bans.recordFailure("late", null); // over the limit: drops everything older than the window
+        assertThat(bans.tracked()).isEqualTo(1);
+        assertThat(bans.list()).isEmpty();
+    }
+}

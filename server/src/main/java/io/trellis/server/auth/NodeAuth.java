@@ -1,0 +1,273 @@
+package io.trellis.server.auth;
+
+import io.trellis.config.ConfigException;
+import io.trellis.config.ConfigItem;
+import io.trellis.config.Keys;
+import io.trellis.config.TrellisConfig;
+import io.trellis.mqtt.auth.BanList;
+import io.trellis.mqtt.auth.NodeAccessControl;
+import io.trellis.mqtt.broker.BrokerMetrics;
+import io.trellis.security.authn.Authenticator;
+import io.trellis.security.authn.BuiltInDatabase;
+import io.trellis.security.authn.HttpAuthenticator;
+import io.trellis.security.authn.HttpRequestTemplate;
+import io.trellis.security.authn.JwtAuthenticator;
+import io.trellis.security.authn.JwtSettings;
+import io.trellis.security.authn.OutboundHttpClient;
+import io.trellis.security.authz.JwtAclStore;
+import io.trellis.security.ssrf.SsrfPolicy;
+import java.time.Clock;
+import java.util.Map;
+import io.trellis.security.authn.PasswordHashing;
+import io.trellis.security.authn.PeerCertAs;
+import io.trellis.security.authn.UserIdType;
+import io.trellis.security.authn.UserImportException;
+import io.trellis.security.authz.AclFile;
+import io.trellis.security.authz.AclParseException;
+import io.trellis.security.authz.AuthzSource;
+import io.trellis.security.authz.Authorizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node's authentication and authorization, built from the configuration at start:
+ * {@code authentication} (the chain), {@code authentication_settings}, {@code authorization} and
+ * {@code mqtt.peer_cert_as_*}. An element this build cannot serve (unknown kind, a JWT or HTTP
+ * backend before those land, an unreadable ACL file) is a config error naming its index.
+ *
+ * <p>The built-in database's users persist under node.data_dir ({@link UserStore}); the API and
+ * {@code trellis ctl users} change them through {@link #users()} and {@link #saveUsers()}.
+ */
+public final class NodeAuth implements AutoCloseable {
+
+    private final List<Authenticator> authenticators;
+    private final BuiltInDatabase users; // null when the chain has no built-in database
+    private final UserStore store;
+    private final Authorizer authorizer; // null when authorization is off
+    private final BanList bans;
+    private final NodeAccessControl.Settings settings;
+    private final Set<String> listenersWithoutAuthn;
+    private final ExecutorService authnExecutor;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private JwtAclStore jwtAcls;
+
+    private NodeAuth(List<Authenticator> authenticators, BuiltInDatabase users, UserStore store, Authorizer authorizer,
+                     BanList bans, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn) {
+        this.authenticators = authenticators;
+        this.users = users;
+        this.store = store;
+        this.authorizer = authorizer;
+        this.bans = bans;
+        this.settings = settings;
+        this.listenersWithoutAuthn = listenersWithoutAuthn;
+        AtomicInteger n = new AtomicInteger();
+        this.authnExecutor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "trellis-authn-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Anonymous access, no authorization, no automatic bans: a node built without a config file. */
+    public static NodeAuth allowAll(Path dataDir) {
+        return new NodeAuth(List.of(), null, new UserStore(dataDir), null, BanList.manualOnly(),
+                NodeAccessControl.Settings.defaults(), Set.of());
+    }
+
+    public static NodeAuth from(TrellisConfig c, Path dataDir) throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        UserStore store = new UserStore(dataDir);
+        List<Authenticator> chain = new ArrayList<>();
+        BuiltInDatabase db = null;
+        JwtAclStore jwtAcls = null;
+        List<AutoCloseable> closeables = new ArrayList<>();
+        LazyHttpClient http = new LazyHttpClient();
+        for (ConfigItem item : c.<List<ConfigItem>>get(Keys.AUTHENTICATION)) {
+            if (!item.bool("enable")) continue;
+            String where = "authentication[" + item.index() + "]";
+            switch (item.kind()) {
+                case "password_based:built_in_database" -> {
+                    if (db != null) {
+                        problems.add(where + ": a second built_in_database authenticator (EMQX allows one; remove it)");
+                        continue;
+                    }
+                    try {
+                        db = new BuiltInDatabase(UserIdType.fromConfig(item.string("user_id_type")), hashing(item));
+                        for (var u : store.load(db.hashing())) db.putUser(u);
+                        chain.add(db);
+                    } catch (UserImportException e) {
+                        problems.add(where + ": cannot load the stored users: " + e.getMessage()
+                                + " (fix or move away " + store.file() + ")");
+                    } catch (IllegalArgumentException e) {
+                        problems.add(where + "." + e.getMessage());
+                    }
+                }
+                case "jwt" -> {
+                    try {
+                        JwtSettings jwt = new JwtSettings(item.bool("use_jwks"), item.string("algorithm"),
+                                item.get("secret"), item.bool("secret_base64_encoded"), item.string("public_key"),
+                                item.string("endpoint"), item.get("refresh_interval"), item.string("from"),
+                                item.string("acl_claim_name"), item.bool("disconnect_after_expire"), item.map("verify_claims"));
+                        if (jwtAcls == null) jwtAcls = new JwtAclStore();
+                        JwtAuthenticator a = jwt.build(where, http.get(), jwtAcls, Clock.systemUTC());
+                        closeables.add(a);
+                        chain.add(a);
+                    } catch (IllegalArgumentException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
+                case "password_based:http" -> {
+                    try {
+                        Map<String, String> body = item.map("body");
+                        chain.add(new HttpAuthenticator(where,
+                                HttpRequestTemplate.methodFromConfig(item.string("method"), where + ".method"),
+                                item.string("url"), item.map("headers"), body.isEmpty() ? null : body,
+                                item.get("request_timeout"), http.get()));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
+                default -> problems.add(where + ".mechanism: " + item.kind() + " is not available in this build yet"
+                        + " (use mechanism = password_based, backend = built_in_database)");
+            }
+        }
+        List<AuthzSource> sources = new ArrayList<>();
+        for (ConfigItem item : c.<List<ConfigItem>>get(Keys.AUTHZ_SOURCES)) {
+            if (!item.bool("enable")) continue;
+            String where = "authorization.sources[" + item.index() + "]";
+            if (item.kind().equals("file")) {
+                Path path = item.get("path");
+                try {
+                    sources.add(AclFile.load(path));
+                } catch (AclParseException e) {
+                    problems.add(where + ".path: " + e.getMessage());
+                }
+            } else {
+                // The broker asks sources on the connection's event loop; an HTTP source would hold it
+                // for up to request_timeout. It needs the asynchronous publish path first.
+                problems.add(where + ".type: " + item.kind() + " is not available as a node source yet"
+                        + " (use type = file; JWT acl claims are applied when a jwt authenticator is configured)");
+            }
+        }
+        if (!problems.isEmpty()) {
+            closeAll(closeables, http);
+            throw new ConfigException(problems);
+        }
+
+        boolean authzOff = c.<List<ConfigItem>>get(Keys.AUTHZ_SOURCES).isEmpty();
+        if (jwtAcls != null) sources.add(0, jwtAcls); // a client's own JWT ACL first, as EMQX
+        Authorizer.DenyAction denyAction = Authorizer.DenyAction.fromConfig(c.get(Keys.AUTHZ_DENY_ACTION));
+        Authorizer authorizer = authzOff
+                ? (jwtAcls == null ? null : new Authorizer(sources, io.trellis.security.authz.AuthzResult.ALLOW, denyAction))
+                : new Authorizer(sources, Authorizer.noMatchFromConfig(c.get(Keys.AUTHZ_NO_MATCH)), denyAction);
+        BanList bans = new BanList(System::currentTimeMillis, c.get(Keys.AUTHN_FAILURE_BAN_MAX_FAILURES),
+                c.<Duration>get(Keys.AUTHN_FAILURE_BAN_WINDOW).toMillis(),
+                c.<Duration>get(Keys.AUTHN_FAILURE_BAN_TIME).toMillis());
+        NodeAccessControl.Settings settings = new NodeAccessControl.Settings(c.get(Keys.AUTHN_ALLOW_ANONYMOUS),
+                c.get(Keys.AUTHZ_CACHE_MAX_SIZE), c.get(Keys.AUTHZ_CACHE_TTL), c.get(Keys.AUTHZ_CACHE_ENABLE),
+                PeerCertAs.fromConfig(c.get(Keys.MQTT_PEER_CERT_AS_USERNAME), "mqtt.peer_cert_as_username"),
+                PeerCertAs.fromConfig(c.get(Keys.MQTT_PEER_CERT_AS_CLIENTID), "mqtt.peer_cert_as_clientid"));
+        Set<String> noAuthn = new HashSet<>();
+        addWithoutAuthn(c, "tcp", Keys.TCP_ENABLE_AUTHN, noAuthn);
+        addWithoutAuthn(c, "ssl", Keys.SSL_ENABLE_AUTHN, noAuthn);
+        addWithoutAuthn(c, "ws", Keys.WS_ENABLE_AUTHN, noAuthn);
+        addWithoutAuthn(c, "wss", Keys.WSS_ENABLE_AUTHN, noAuthn);
+        NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, settings, Set.copyOf(noAuthn));
+        auth.jwtAcls = jwtAcls;
+        auth.closeables.addAll(closeables);
+        if (http.client != null) auth.closeables.add(http.client);
+        return auth;
+    }
+
+    /** The outbound HTTP client of the JWT (JWKS) and HTTP backends, made on first use. */
+    private static final class LazyHttpClient {
+        OutboundHttpClient client;
+
+        OutboundHttpClient get() {
+            // SSRF policy: EMQX's default (off) until the node's rule_engine.ssrf policy is wired here.
+            if (client == null) client = OutboundHttpClient.create(SsrfPolicy::defaults);
+            return client;
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables, LazyHttpClient http) {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort on a failed start
+            }
+        }
+        if (http.client != null) http.client.close();
+    }
+
+    private static void addWithoutAuthn(TrellisConfig c, String type, io.trellis.config.ConfigKey<Boolean> key,
+                                        Set<String> out) {
+        for (String name : c.names("listeners." + type)) {
+            if (!c.get(key, name)) out.add(type + ":" + name);
+        }
+    }
+
+    private static PasswordHashing hashing(ConfigItem item) {
+        String name = item.string("password_hash_algorithm.name");
+        return switch (name) {
+            case "bcrypt" -> new PasswordHashing.Bcrypt(item.<Integer>get("password_hash_algorithm.salt_rounds"));
+            case "pbkdf2" -> {
+                Integer dk = item.get("password_hash_algorithm.dk_length");
+                PasswordHashing.MacFun mac = PasswordHashing.MacFun.fromConfig(item.string("password_hash_algorithm.mac_fun"));
+                int iterations = item.<Integer>get("password_hash_algorithm.iterations");
+                yield dk == null ? new PasswordHashing.Pbkdf2(mac, iterations) : new PasswordHashing.Pbkdf2(mac, iterations, dk);
+            }
+            default -> new PasswordHashing.Simple(PasswordHashing.SimpleAlgorithm.fromConfig(name),
+                    PasswordHashing.SaltPosition.fromConfig(item.string("password_hash_algorithm.salt_position")));
+        };
+    }
+
+    /** The access control to install in the broker. */
+    public NodeAccessControl accessControl(BrokerMetrics metrics) {
+        NodeAccessControl access = new NodeAccessControl(authenticators, authorizer, bans, settings, authnExecutor,
+                metrics, listenersWithoutAuthn);
+        if (jwtAcls != null) access.onNonJwtLogin(jwtAcls::forget);
+        return access;
+    }
+
+    /** The built-in database, or null when the chain has none. */
+    public BuiltInDatabase users() {
+        return users;
+    }
+
+    public BanList bans() {
+        return bans;
+    }
+
+    /** Persists the built-in database after a change (API, ctl). */
+    public void saveUsers() throws IOException {
+        if (users != null) store.save(users.snapshot());
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing JWKS refresh / HTTP client threads: nothing more to do
+            }
+        }
+        authnExecutor.shutdownNow();
+        try {
+            authnExecutor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
