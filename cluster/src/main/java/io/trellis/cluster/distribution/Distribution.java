@@ -225,9 +225,9 @@ public final class Distribution implements AutoCloseable {
             cancelReconnect(m);
             ch = m.channel;
             wasUp = m.up;
-        }
-        if (wasUp) {
-            notifyListeners(l -> l.nodeDown(peer, "removed from the cluster (force-leave)"));
+            if (wasUp) {
+                notifyListeners(l -> l.nodeDown(peer, "removed from the cluster (force-leave)"));
+            }
         }
         if (ch != null) {
             ch.writeAndFlush(new DistMessage.LeaveV1().encode(ch.alloc())).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
@@ -393,6 +393,9 @@ public final class Distribution implements AutoCloseable {
                     m.up = true;
                     m.everUp = true;
                     m.downSinceNanos = 0;
+                    if (nowUp) {
+                        notifyListeners(l -> l.nodeUp(peer));
+                    }
                 }
             }
         }
@@ -401,7 +404,6 @@ public final class Distribution implements AutoCloseable {
         }
         if (nowUp) {
             LOG.info("node {} is up ({} connection)", peer, completed.localRole() == Role.DIALLER ? "outgoing" : "incoming");
-            notifyListeners(l -> l.nodeUp(peer));
             broadcastMembers();
         } else if (loser != ch) {
             sendMembers(ch);
@@ -429,11 +431,13 @@ public final class Distribution implements AutoCloseable {
             } else if (!stopped) {
                 scheduleReconnect(m);
             }
+            if (nowDown) {
+                String finalWhy = why;
+                notifyListeners(l -> l.nodeDown(peer, finalWhy));
+            }
         }
         if (nowDown) {
             LOG.warn("node {} is down: {}", peer, why);
-            String finalWhy = why;
-            notifyListeners(l -> l.nodeDown(peer, finalWhy));
         }
     }
 
@@ -535,6 +539,12 @@ public final class Distribution implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues a membership event. Called under this object's lock, in the same critical section
+     * as the member table change: up and down come from different event loops (the old
+     * connection closing, the new one authenticated), and queued outside the lock a down could
+     * overtake the up that followed it, leaving listeners with the peer down while it is up.
+     */
     private void notifyListeners(java.util.function.Consumer<MembershipListener> call) {
         notifier.execute(() -> {
             for (MembershipListener l : listeners) {
