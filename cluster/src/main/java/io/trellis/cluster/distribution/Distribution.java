@@ -46,8 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When two nodes dial each other at once, both connections authenticate; the one dialled by
  * the node with the lower name is kept and the other closed, a rule both sides apply alike.
- * Known limit: in a narrow race one side may see the closed duplicate before the kept
- * connection completes, and report the peer down and up again at once.
+ * In a narrow race one side may see the closed duplicate before the kept connection completes,
+ * and report the peer down and up again at once, while the other side only swaps connections:
+ * that side tells its listeners {@link MembershipListener#connectionReplaced} so they send again
+ * what they sent on node up.
  *
  * <p>Threads: connection events arrive on Netty event loops and change the member table under
  * this object's lock; listeners are called on one membership thread, in order.
@@ -364,6 +366,7 @@ public final class Distribution implements AutoCloseable {
     void connected(HandshakeCompleted completed, Channel ch) {
         NodeName peer = completed.peer();
         boolean nowUp;
+        boolean replaced = false;
         Channel loser = null;
         synchronized (this) {
             if (stopped || peer.equals(self)) {
@@ -382,11 +385,14 @@ public final class Distribution implements AutoCloseable {
                         loser = m.channel;
                         m.channel = ch;
                         m.role = completed.localRole();
+                        replaced = m.up;
                     } else {
                         loser = ch;
                     }
                     nowUp = false;
                 } else {
+                    // An up peer whose old connection is closed but not yet reported: replaced too.
+                    replaced = m.up && m.channel != null && m.channel != ch;
                     m.channel = ch;
                     m.role = completed.localRole();
                     nowUp = !m.up;
@@ -397,6 +403,12 @@ public final class Distribution implements AutoCloseable {
                         notifyListeners(l -> l.nodeUp(peer));
                     }
                 }
+                if (replaced) {
+                    // What this side sent on the old connection may be lost, and the peer may
+                    // have seen it up and then down (dropping all it had from us) while this side
+                    // saw no down: listeners send their state again on the kept connection.
+                    notifyListeners(l -> l.connectionReplaced(peer));
+                }
             }
         }
         if (loser != null) {
@@ -406,6 +418,9 @@ public final class Distribution implements AutoCloseable {
             LOG.info("node {} is up ({} connection)", peer, completed.localRole() == Role.DIALLER ? "outgoing" : "incoming");
             broadcastMembers();
         } else if (loser != ch) {
+            if (replaced) {
+                LOG.debug("connection to {} replaced by the {} one", peer, completed.localRole() == Role.DIALLER ? "outgoing" : "incoming");
+            }
             sendMembers(ch);
         }
     }
