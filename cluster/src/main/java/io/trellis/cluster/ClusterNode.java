@@ -161,6 +161,11 @@ public final class ClusterNode implements Cluster {
             }
 
             @Override
+            public void connectionReplaced(NodeName node) {
+                peerUp(node); // the peer may have dropped what we sent, or dropped all it had from us
+            }
+
+            @Override
             public void nodeDown(NodeName node, String reason) {
                 peerDown(node);
             }

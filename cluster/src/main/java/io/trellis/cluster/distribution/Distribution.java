@@ -46,8 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When two nodes dial each other at once, both connections authenticate; the one dialled by
  * the node with the lower name is kept and the other closed, a rule both sides apply alike.
- * Known limit: in a narrow race one side may see the closed duplicate before the kept
- * connection completes, and report the peer down and up again at once.
+ * In a narrow race one side may see the closed duplicate before the kept connection completes,
+ * and report the peer down and up again at once, while the other side only swaps connections:
+ * that side tells its listeners {@link MembershipListener#connectionReplaced} so they send again
+ * what they sent on node up.
  *
  * <p>Threads: connection events arrive on Netty event loops and change the member table under
  * this object's lock; listeners are called on one membership thread, in order.
@@ -225,9 +227,9 @@ public final class Distribution implements AutoCloseable {
             cancelReconnect(m);
             ch = m.channel;
             wasUp = m.up;
-        }
-        if (wasUp) {
-            notifyListeners(l -> l.nodeDown(peer, "removed from the cluster (force-leave)"));
+            if (wasUp) {
+                notifyListeners(l -> l.nodeDown(peer, "removed from the cluster (force-leave)"));
+            }
         }
         if (ch != null) {
             ch.writeAndFlush(new DistMessage.LeaveV1().encode(ch.alloc())).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
@@ -364,6 +366,7 @@ public final class Distribution implements AutoCloseable {
     void connected(HandshakeCompleted completed, Channel ch) {
         NodeName peer = completed.peer();
         boolean nowUp;
+        boolean replaced = false;
         Channel loser = null;
         synchronized (this) {
             if (stopped || peer.equals(self)) {
@@ -382,17 +385,29 @@ public final class Distribution implements AutoCloseable {
                         loser = m.channel;
                         m.channel = ch;
                         m.role = completed.localRole();
+                        replaced = m.up;
                     } else {
                         loser = ch;
                     }
                     nowUp = false;
                 } else {
+                    // An up peer whose old connection is closed but not yet reported: replaced too.
+                    replaced = m.up && m.channel != null && m.channel != ch;
                     m.channel = ch;
                     m.role = completed.localRole();
                     nowUp = !m.up;
                     m.up = true;
                     m.everUp = true;
                     m.downSinceNanos = 0;
+                    if (nowUp) {
+                        notifyListeners(l -> l.nodeUp(peer));
+                    }
+                }
+                if (replaced) {
+                    // What this side sent on the old connection may be lost, and the peer may
+                    // have seen it up and then down (dropping all it had from us) while this side
+                    // saw no down: listeners send their state again on the kept connection.
+                    notifyListeners(l -> l.connectionReplaced(peer));
                 }
             }
         }
@@ -401,9 +416,11 @@ public final class Distribution implements AutoCloseable {
         }
         if (nowUp) {
             LOG.info("node {} is up ({} connection)", peer, completed.localRole() == Role.DIALLER ? "outgoing" : "incoming");
-            notifyListeners(l -> l.nodeUp(peer));
             broadcastMembers();
         } else if (loser != ch) {
+            if (replaced) {
+                LOG.debug("connection to {} replaced by the {} one", peer, completed.localRole() == Role.DIALLER ? "outgoing" : "incoming");
+            }
             sendMembers(ch);
         }
     }
@@ -429,11 +446,13 @@ public final class Distribution implements AutoCloseable {
             } else if (!stopped) {
                 scheduleReconnect(m);
             }
+            if (nowDown) {
+                String finalWhy = why;
+                notifyListeners(l -> l.nodeDown(peer, finalWhy));
+            }
         }
         if (nowDown) {
             LOG.warn("node {} is down: {}", peer, why);
-            String finalWhy = why;
-            notifyListeners(l -> l.nodeDown(peer, finalWhy));
         }
     }
 
@@ -535,6 +554,12 @@ public final class Distribution implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues a membership event. Called under this object's lock, in the same critical section
+     * as the member table change: up and down come from different event loops (the old
+     * connection closing, the new one authenticated), and queued outside the lock a down could
+     * overtake the up that followed it, leaving listeners with the peer down while it is up.
+     */
     private void notifyListeners(java.util.function.Consumer<MembershipListener> call) {
         notifier.execute(() -> {
             for (MembershipListener l : listeners) {
