@@ -30,6 +30,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import io.trellis.security.ssrf.SsrfPolicy;
+import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,8 +100,19 @@ public final class Node implements AutoCloseable, NodeView {
     /** A node of a loaded config, with the cluster made by {@code clusterFactory}. */
     public static Node from(TrellisConfig config, ClusterFactory clusterFactory) throws ConfigException {
         NodeSettings settings = NodeSettings.from(config);
-        return new Node(settings, ClusterSettings.from(config), clusterFactory, RuleEngineSettings.from(config),
-                NodeAuth.from(config, settings.dataDir()));
+        RuleEngineSettings ruleSettings = RuleEngineSettings.from(config);
+        // The auth backends' outbound targets (JWKS, HTTP) obey the same live SSRF policy as the
+        // rule engine's connectors: the configured one until the engine runs, then the engine's.
+        AtomicReference<Node> self = new AtomicReference<>();
+        Supplier<SsrfPolicy> ssrf = () -> {
+            Node n = self.get();
+            NodeRules r = n == null ? null : n.rules;
+            return r != null ? r.policy() : ruleSettings.ssrfPolicy();
+        };
+        Node node = new Node(settings, ClusterSettings.from(config), clusterFactory, ruleSettings,
+                NodeAuth.from(config, settings.dataDir(), ssrf));
+        self.set(node);
+        return node;
     }
 
     public NodeSettings settings() {

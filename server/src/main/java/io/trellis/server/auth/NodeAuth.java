@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -84,13 +85,21 @@ public final class NodeAuth implements AutoCloseable {
     }
 
     public static NodeAuth from(TrellisConfig c, Path dataDir) throws ConfigException {
+        return from(c, dataDir, SsrfPolicy::defaults);
+    }
+
+    /**
+     * @param ssrf the node's live rule_engine.ssrf policy: the JWKS endpoint and the HTTP backend are
+     *             outbound targets, checked against it when configured and at every connect
+     */
+    public static NodeAuth from(TrellisConfig c, Path dataDir, Supplier<SsrfPolicy> ssrf) throws ConfigException {
         List<String> problems = new ArrayList<>();
         UserStore store = new UserStore(dataDir);
         List<Authenticator> chain = new ArrayList<>();
         BuiltInDatabase db = null;
         JwtAclStore jwtAcls = null;
         List<AutoCloseable> closeables = new ArrayList<>();
-        LazyHttpClient http = new LazyHttpClient();
+        LazyHttpClient http = new LazyHttpClient(ssrf);
         for (ConfigItem item : c.<List<ConfigItem>>get(Keys.AUTHENTICATION)) {
             if (!item.bool("enable")) continue;
             String where = "authentication[" + item.index() + "]";
@@ -190,11 +199,15 @@ public final class NodeAuth implements AutoCloseable {
 
     /** The outbound HTTP client of the JWT (JWKS) and HTTP backends, made on first use. */
     private static final class LazyHttpClient {
+        private final Supplier<SsrfPolicy> ssrf;
         OutboundHttpClient client;
 
+        LazyHttpClient(Supplier<SsrfPolicy> ssrf) {
+            this.ssrf = ssrf;
+        }
+
         OutboundHttpClient get() {
-            // SSRF policy: EMQX's default (off) until the node's rule_engine.ssrf policy is wired here.
-            if (client == null) client = OutboundHttpClient.create(SsrfPolicy::defaults);
+            if (client == null) client = OutboundHttpClient.create(ssrf);
             return client;
         }
     }
