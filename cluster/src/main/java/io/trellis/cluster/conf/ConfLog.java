@@ -102,6 +102,10 @@ public final class ConfLog implements AutoCloseable {
         });
     }
 
+    public NodeName self() {
+        return self;
+    }
+
     /** What was repaired when the file was opened (a torn last record cut off), or null. */
     public String recovery() {
         return file.recovery();
@@ -277,6 +281,10 @@ public final class ConfLog implements AutoCloseable {
                 if (s.lastTnx() > lastTnx()) {
                     transport.send(from, new ConfMessage.CatchupRequestV1(lastTnx()).encode());
                 } else {
+                    if (s.lastTnx() < lastTnx()) {
+                        // it may not know we are ahead (our STATUS went out before it listened)
+                        transport.send(from, new ConfMessage.TnxStatusV1(lastTnx()).encode());
+                    }
                     runDeferred();
                 }
             }
