@@ -129,6 +129,22 @@ class RulesClusterConfTest {
         }
     }
 
+    /** {@code trellis ctl ARGS} against the node {@code name}, as an operator on its host runs it; the output. */
+    private String ctl(String name, String... args) {
+        Path home = dir.resolve(name.replace('@', '_'));
+        Map<String, String> env = Map.of("TRELLIS_CONF", home.resolve("trellis.conf").toString(),
+                "TRELLIS_NODE__DATA_DIR", home.resolve("data").toString(),
+                "TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + nodes.get(name).apiAddress().getPort());
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "ctl";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int exit = io.trellis.server.cli.TrellisCommand.run(all, env, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        assertThat(exit).as(err.toString()).isZero();
+        return out.toString();
+    }
+
     private JsonNode status(Node node) throws Exception {
         var r = api(node, "GET", "/api/v5/cluster/conf/status", null);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -193,6 +209,11 @@ class RulesClusterConfTest {
         assertThat(row(whileDown, third).path("lagging").asBoolean()).isTrue();
         assertThat(row(whileDown, third).path("tnx_id").asLong()).isEqualTo(tnx);
         assertThat(whileDown.path("lagging").toString()).contains(third);
+        String table = ctl(NAMES.get(0), "conf", "cluster_sync", "status");
+        assertThat(table).contains("NODE").contains("TNX_ID")
+                .containsPattern("conf1@127.0.0.1\\s+" + (tnx + 2) + "\\s+true\\s+in sync")
+                .containsPattern("conf3@127.0.0.1\\s+" + tnx + "\\s+false\\s+lagging")
+                .contains("sequencer: conf1@127.0.0.1");
 
         // node 3 back (same data dir): it catches up and applies in order
         start(third);
