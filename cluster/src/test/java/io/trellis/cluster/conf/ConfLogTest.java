@@ -110,6 +110,27 @@ class ConfLogTest {
     }
 
     @Test
+    void aSequencerThatWasDownCatchesUpBeforeGivingOutIds() throws Exception {
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        ConfLog c = node(C);
+        net.cut(A); // the lowest name gone: b sequences
+        get(c.submit("test", b("one")));
+        get(c.submit("test", b("two")));
+        assertThat(b.entries()).hasSize(2);
+        assertThat(a.lastTnx()).isZero();
+        net.heal(A); // a is the sequencer again, and behind
+        ConfLog.Committed third = get(c.submit("test", b("three")));
+        assertThat(third.tnxId()).isEqualTo(3);
+        await().untilAsserted(() -> {
+            assertThat(appliedBy.get(A)).containsExactly("1:one", "2:two", "3:three");
+            assertThat(a.entries()).isEqualTo(b.entries()).isEqualTo(c.entries());
+        });
+        assertThat(a.divergence()).isNull();
+        assertThat(b.divergence()).isNull();
+    }
+
+    @Test
     void aChangeWithoutAMajorityIsRefusedAndNothingIsCommitted() throws Exception {
         ConfLog a = node(A);
         node(B);
