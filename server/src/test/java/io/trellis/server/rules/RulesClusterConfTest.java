@@ -224,6 +224,16 @@ class RulesClusterConfTest {
             assertThat(status(node(3)).path("tnx_id").asLong()).isEqualTo(tnx + 2);
             assertThat(status(node(1)).path("lagging")).isEmpty();
         });
+
+        // node 1 alone of 3: no majority, the change is refused and nothing is committed
+        nodes.remove(NAMES.get(1)).close();
+        nodes.remove(third).close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> clusters.get(NAMES.get(0)).upNodes().isEmpty());
+        var refused = api(node(1), "DELETE", "/api/v5/rules/fwd", null);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.body()).contains("only 1 of 3 known nodes are reachable").contains("majority (2)");
+        assertThat(status(node(1)).path("tnx_id").asLong()).isEqualTo(tnx + 2);
+        assertThat(api(node(1), "GET", "/api/v5/rules/fwd", null).status()).isEqualTo(200);
     }
 
     @Test
