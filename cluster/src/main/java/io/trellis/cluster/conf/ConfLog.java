@@ -226,7 +226,8 @@ public final class ConfLog implements AutoCloseable {
             thread.schedule(() -> {
                 if (proposals.remove(id) != null) {
                     result.completeExceptionally(new ChangeFailedException("no answer from the config sequencer "
-                            + sequencer() + " within " + timeout.toSeconds() + "s; the change was not made", null, false));
+                            + sequencer() + " within " + timeout.toSeconds() + "s: the change is not confirmed (if the"
+                            + " sequencer made it, it reaches this node later; see ctl conf cluster_sync status)", null, false));
                 }
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
             NodeName seq = sequencer();
@@ -315,8 +316,17 @@ public final class ConfLog implements AutoCloseable {
         }
         long ahead = up.stream().mapToLong(n -> peerTnx.getOrDefault(n, 0L)).max().orElse(0);
         if (ahead > lastTnx()) {
-            // A peer has entries this node has not: catch up first, then give out the next id.
-            deferred.add(() -> propose(from, requestId, kind, payload));
+            // A peer has entries this node has not: catch up first, then give out the next id; but
+            // never after the proposer has given up (it answered its caller "not confirmed").
+            long giveUpAt = System.nanoTime() + timeout.toNanos() / 2;
+            deferred.add(() -> {
+                if (System.nanoTime() - giveUpAt > 0) {
+                    answer(from, requestId, 0, "the config sequencer " + self + " could not catch up with its peers in time;"
+                            + " the change was not made, try again", Set.of());
+                } else {
+                    propose(from, requestId, kind, payload);
+                }
+            });
             return;
         }
         ConfEntry entry = new ConfEntry(lastTnx() + 1, from.toString(), System.currentTimeMillis(), kind, payload);

@@ -52,6 +52,7 @@ final class ConfLogFile implements AutoCloseable {
         if (!Files.exists(file)) {
             Files.createFile(file);
             ownerOnly(file);
+            forceDirectory(dir);
         }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
@@ -180,6 +181,16 @@ final class ConfLogFile implements AutoCloseable {
             Files.move(tmp, dir.resolve(APPLIED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, dir.resolve(APPLIED), StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory(dir);
+    }
+
+    /** Makes a new or renamed file's directory entry durable (POSIX; a no-op where directories cannot be opened). */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Windows cannot open a directory: the rename is as durable as the platform makes it
         }
     }
 
