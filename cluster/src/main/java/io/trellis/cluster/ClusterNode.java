@@ -338,6 +338,57 @@ public final class ClusterNode implements Cluster {
         return dist;
     }
 
+    /**
+     * The channel of the cluster config log over this node's distribution (after {@link #start});
+     * a node whose clustering is refused gets a transport with no peers.
+     */
+    public io.trellis.cluster.conf.ConfTransport confTransport() {
+        Distribution d = dist;
+        if (d == null) {
+            return io.trellis.cluster.conf.ConfTransport.alone(self());
+        }
+        return new io.trellis.cluster.conf.ConfTransport() {
+            @Override
+            public NodeName self() {
+                return ClusterNode.this.self();
+            }
+
+            @Override
+            public Set<NodeName> upNodes() {
+                return d.upNodes();
+            }
+
+            @Override
+            public Set<NodeName> knownNodes() {
+                return d.knownNodes();
+            }
+
+            @Override
+            public boolean send(NodeName peer, byte[] body) {
+                return d.send(peer, body);
+            }
+
+            @Override
+            public void listen(Listener listener) {
+                d.addDataListener((from, body) -> {
+                    if (io.trellis.cluster.conf.ConfMessage.isConf(body)) {
+                        listener.received(from, body);
+                    }
+                });
+                d.addListener(new MembershipListener() {
+                    @Override
+                    public void nodeUp(NodeName node) {
+                        listener.peerUp(node);
+                    }
+
+                    @Override
+                    public void nodeDown(NodeName node, String reason) {
+                    }
+                });
+            }
+        };
+    }
+
     /** Whether a forwarder (RPC client) to the peer exists. */
     public boolean forwardsTo(NodeName peer) {
         return forwarders.containsKey(peer);
@@ -390,6 +441,9 @@ public final class ClusterNode implements Cluster {
 
     /** Membership thread: one data message from a peer. */
     private void received(NodeName from, byte[] body) {
+        if (io.trellis.cluster.conf.ConfMessage.isConf(body)) {
+            return; // the cluster config log's own listener (confTransport)
+        }
         DataMessage m;
         try {
             m = DataMessage.decode(body);

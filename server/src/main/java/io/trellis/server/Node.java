@@ -2,7 +2,12 @@ package io.trellis.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trellis.cluster.Cluster;
+import io.trellis.cluster.ClusterNode;
 import io.trellis.cluster.ClusterSettings;
+import io.trellis.cluster.NodeName;
+import io.trellis.cluster.conf.ConfLog;
+import io.trellis.cluster.conf.ConfLogCorruptException;
+import io.trellis.cluster.conf.ConfTransport;
 import io.trellis.cluster.CookiePolicy;
 import io.trellis.cluster.PortPlan;
 import io.trellis.config.ConfigException;
@@ -19,6 +24,7 @@ import io.trellis.server.auth.AuthApi;
 import io.trellis.server.auth.NodeAuth;
 import io.trellis.server.cluster.ClusterControl;
 import io.trellis.server.cluster.ClusterFactory;
+import io.trellis.server.conf.ClusterConfApi;
 import io.trellis.server.node.ListenerSpecs;
 import io.trellis.server.node.NodeSettings;
 import io.trellis.server.node.NodeStartException;
@@ -44,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node implements AutoCloseable, NodeView {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** How long a config change waits for the sequencer's answer. */
+    private static final java.time.Duration CONF_CHANGE_TIMEOUT = java.time.Duration.ofSeconds(15);
 
     private final NodeSettings settings;
     private final NodeAuth auth;
@@ -53,6 +61,8 @@ public final class Node implements AutoCloseable, NodeView {
     private final ClusterFactory clusterFactory;
     private MqttServer mqtt;
     private ClusterControl cluster;
+    private Cluster clusterImpl;
+    private ConfLog confLog;
     private ApiServer api;
     private InetSocketAddress apiAddress;
     private LocalCredential localCredential;
@@ -138,12 +148,16 @@ public final class Node implements AutoCloseable, NodeView {
             startRules();
             startedAt = System.currentTimeMillis();
             cluster = startCluster();
+            confLog = openConfLog();
+            RulesApi rulesApi = new RulesApi(rules, confLog);
+            confLog.start(clusterImpl instanceof ClusterNode cn ? cn.confTransport() : ConfTransport.alone(confLog.self()));
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
                 ManagementApi management = new ManagementApi(this, new ObjectMapper());
                 AuthApi.register(management.router(), auth, management.mapper());
-                new RulesApi(rules).register(management.router());
+                rulesApi.register(management.router());
+                new ClusterConfApi(confLog).register(management.router());
                 api = new ApiServer(management, keys);
                 apiAddress = api.start(settings.apiBind());
             }
@@ -184,6 +198,28 @@ public final class Node implements AutoCloseable, NodeView {
     }
 
     /** The rule engine, or null before start. */
+    /**
+     * The cluster config log under node.data_dir/cluster-conf: changes made at runtime, replicated
+     * in order (etc/trellis.conf stays node-local and read-only). A node alone has one too.
+     */
+    private ConfLog openConfLog() throws NodeStartException {
+        NodeName self = clusterSettings != null ? clusterSettings.node() : NodeName.parse(settings.nodeName());
+        Path dir = settings.dataDir().resolve("cluster-conf");
+        try {
+            return new ConfLog(self, dir, CONF_CHANGE_TIMEOUT);
+        } catch (IOException e) {
+            throw new NodeStartException("cannot open the cluster config log under " + dir + ": " + e.getMessage()
+                    + " (check node.data_dir and its permissions)", e);
+        } catch (ConfLogCorruptException e) {
+            throw new NodeStartException(e.getMessage(), e);
+        }
+    }
+
+    /** The cluster config log (null before start). */
+    public ConfLog confLog() {
+        return confLog;
+    }
+
     public NodeRules rules() {
         return rules;
     }
@@ -213,6 +249,7 @@ public final class Node implements AutoCloseable, NodeView {
             c.close();
             throw e;
         }
+        clusterImpl = c;
         return ClusterControl.of(c);
     }
 
@@ -284,6 +321,9 @@ public final class Node implements AutoCloseable, NodeView {
         closed = true;
         if (api != null) {
             api.close();
+        }
+        if (confLog != null) {
+            confLog.close();
         }
         if (rules != null) {
             mqtt.installPublishListener(null);

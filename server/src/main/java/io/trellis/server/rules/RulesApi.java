@@ -8,6 +8,7 @@ import static io.netty.handler.codec.http.HttpMethod.PUT;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.trellis.cluster.conf.ConfLog;
 import io.trellis.rules.ConnectorTargetDeniedException;
 import io.trellis.rules.NotFoundException;
 import io.trellis.rules.RuleConfigException;
@@ -41,60 +42,140 @@ import java.util.concurrent.TimeoutException;
  * Bad bodies and SSRF denials answer 400 with the engine's text (EMQX's wording for the policy),
  * unknown ids 404; passwords show as {@code ******} and a PUT that sends {@code ******} back keeps
  * the stored one. Every successful change is persisted ({@link NodeRules#persist()}).
+ *
+ * <p>In a cluster every change goes through the cluster config log (see {@link #RulesApi(NodeRules,
+ * ConfLog)}): rules.json is then this node's cache of the log's state up to its applied tnx id.
  */
 public final class RulesApi {
     static final String MASK = "******";
     private static final long PROBE_TIMEOUT_SECONDS = 15;
+    private static final long CHANGE_TIMEOUT_SECONDS = 30;
+
+    /** The kind of the rule engine's entries in the cluster config log. */
+    public static final String CONF_KIND = "rules";
 
     private final NodeRules rules;
+    private final ConfLog log;
+    /** The changing endpoints by "METHOD template": what the log's applier runs on every node. */
+    private final Map<String, Router.Handler> changes = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Changes apply to this node only (no cluster config log). */
     public RulesApi(NodeRules rules) {
+        this(rules, null);
+    }
+
+    /**
+     * Every change (connectors, actions, rules, the SSRF policy) goes through {@code log}: the call
+     * submits it, every node (this one too) applies it in tnx order, and the call answers with this
+     * node's result once applied here. Registers the applier, so make this before {@code log.start}.
+     */
+    public RulesApi(NodeRules rules, ConfLog log) {
         this.rules = rules;
+        this.log = log;
+        if (log != null) {
+            register(new Router()); // fills the changes for the applier
+            log.register(CONF_KIND, this::apply);
+        }
+    }
+
+    /** The payload of a change: the endpoint, its path parameters and the request body, as sent. */
+    public record LoggedChange(String endpoint, Map<String, String> params, byte[] body) {
+    }
+
+    private Router.Handler logged(io.netty.handler.codec.http.HttpMethod method, String template, Router.Handler local) {
+        String endpoint = method.name() + " " + template;
+        changes.put(endpoint, local);
+        if (log == null) {
+            return local;
+        }
+        return r -> submit(endpoint, r);
+    }
+
+    /** API thread: into the log, wait until applied here; an error of the apply answers as it would have alone. */
+    private ApiResponse submit(String endpoint, ApiRequest r) throws Exception {
+        if (r.body() != null && r.body().length > 0) {
+            try {
+                Json.MAPPER.readTree(r.body()); // not JSON: refused here, not logged
+            } catch (IOException e) {
+                throw ApiException.badRequest("bad request body: " + firstLine(e.getMessage()));
+            }
+        }
+        byte[] payload = Json.MAPPER.writeValueAsBytes(new LoggedChange(endpoint, r.pathParams(), r.body() == null ? new byte[0] : r.body()));
+        try {
+            ConfLog.Committed done = log.submit(CONF_KIND, payload).get(CHANGE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return (ApiResponse) done.result();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ConfLog.ChangeFailedException failed) {
+                if (failed.getCause() instanceof Exception applyError) {
+                    throw applyError; // the same answer as a change on one node: 400, 404...
+                }
+                throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "CLUSTER_CONF_UNAVAILABLE", failed.getMessage());
+            }
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "CLUSTER_CONF_UNAVAILABLE", String.valueOf(cause.getMessage()));
+        } catch (TimeoutException e) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "CLUSTER_CONF_UNAVAILABLE",
+                    "the change was not applied on this node within " + CHANGE_TIMEOUT_SECONDS + "s; see ctl conf cluster_sync status");
+        }
+    }
+
+    /** The log's thread, on every node: runs the endpoint's change as the API call would have. */
+    private Object apply(io.trellis.cluster.conf.ConfEntry entry) throws Exception {
+        LoggedChange c = Json.MAPPER.readValue(entry.payload(), LoggedChange.class);
+        Router.Handler h = changes.get(c.endpoint());
+        if (h == null) {
+            throw new IllegalArgumentException("unknown rule engine change " + c.endpoint() + " (made by a newer version?)");
+        }
+        String[] parts = c.endpoint().split(" ", 2);
+        return h.handle(new ApiRequest(io.netty.handler.codec.http.HttpMethod.valueOf(parts[0]), parts[1],
+                c.params() == null ? Map.of() : c.params(), Map.of(), c.body()));
     }
 
     public void register(Router router) {
         router.add(GET, "/api/v5/connectors", r -> ApiResponse.ok(engine().listConnectors().stream().map(RulesApi::connectorJson).toList()))
-                .add(POST, "/api/v5/connectors", this::createConnector)
+                .add(POST, "/api/v5/connectors", logged(POST, "/api/v5/connectors", this::createConnector))
                 .add(GET, "/api/v5/connectors/{id}", r -> call(() -> ApiResponse.ok(connectorJson(engine().connector(r.pathParam("id"))))))
-                .add(PUT, "/api/v5/connectors/{id}", this::updateConnector)
-                .add(DELETE, "/api/v5/connectors/{id}", r -> change(() -> engine().deleteConnector(r.pathParam("id"))))
-                .add(POST, "/api/v5/connectors/{id}/enable/{enable}", r -> change(() -> engine().enableConnector(r.pathParam("id"), flag(r))))
+                .add(PUT, "/api/v5/connectors/{id}", logged(PUT, "/api/v5/connectors/{id}", this::updateConnector))
+                .add(DELETE, "/api/v5/connectors/{id}", logged(DELETE, "/api/v5/connectors/{id}", r -> change(() -> engine().deleteConnector(r.pathParam("id")))))
+                .add(POST, "/api/v5/connectors/{id}/enable/{enable}", logged(POST, "/api/v5/connectors/{id}/enable/{enable}",
+                        r -> change(() -> engine().enableConnector(r.pathParam("id"), flag(r)))))
                 .add(POST, "/api/v5/connectors_probe", this::probeConnector)
                 .add(GET, "/api/v5/actions", r -> ApiResponse.ok(engine().listActions().stream().map(RulesApi::actionJson).toList()))
-                .add(POST, "/api/v5/actions", r -> call(() -> {
+                .add(POST, "/api/v5/actions", logged(POST, "/api/v5/actions", r -> call(() -> {
                     RuleEngine.ActionInfo a = engine().createAction(parse(r, ActionBody.class));
                     rules.persist();
                     return ApiResponse.json(HttpResponseStatus.CREATED, actionJson(a));
-                }))
+                })))
                 .add(GET, "/api/v5/actions/{id}", r -> call(() -> ApiResponse.ok(actionJson(engine().action(r.pathParam("id"))))))
-                .add(PUT, "/api/v5/actions/{id}", r -> call(() -> {
+                .add(PUT, "/api/v5/actions/{id}", logged(PUT, "/api/v5/actions/{id}", r -> call(() -> {
                     ObjectNode body = withTypeAndName(r);
                     RuleEngine.ActionInfo a = engine().updateAction(Json.MAPPER.treeToValue(body, ActionBody.class));
                     rules.persist();
                     return ApiResponse.ok(actionJson(a));
-                }))
+                })))
                 .add(POST, "/api/v5/actions_probe", this::probeAction)
-                .add(DELETE, "/api/v5/actions/{id}", r -> change(() -> engine().deleteAction(r.pathParam("id"))))
-                .add(POST, "/api/v5/actions/{id}/enable/{enable}", r -> change(() -> engine().enableAction(r.pathParam("id"), flag(r))))
+                .add(DELETE, "/api/v5/actions/{id}", logged(DELETE, "/api/v5/actions/{id}", r -> change(() -> engine().deleteAction(r.pathParam("id")))))
+                .add(POST, "/api/v5/actions/{id}/enable/{enable}", logged(POST, "/api/v5/actions/{id}/enable/{enable}",
+                        r -> change(() -> engine().enableAction(r.pathParam("id"), flag(r)))))
                 .add(GET, "/api/v5/rules", r -> ApiResponse.ok(page(engine().listRules().stream().map(RulesApi::ruleJson).toList())))
-                .add(POST, "/api/v5/rules", r -> call(() -> {
+                .add(POST, "/api/v5/rules", logged(POST, "/api/v5/rules", r -> call(() -> {
                     RuleEngine.RuleInfo info = engine().createRule(parse(r, RuleBody.class));
                     rules.persist();
                     return ApiResponse.json(HttpResponseStatus.CREATED, ruleJson(info));
-                }))
+                })))
                 .add(GET, "/api/v5/rules/{id}", r -> call(() -> ApiResponse.ok(ruleJson(engine().rule(r.pathParam("id"))))))
-                .add(PUT, "/api/v5/rules/{id}", r -> call(() -> {
+                .add(PUT, "/api/v5/rules/{id}", logged(PUT, "/api/v5/rules/{id}", r -> call(() -> {
                     ObjectNode body = object(r);
                     body.put("id", r.pathParam("id"));
                     RuleEngine.RuleInfo info = engine().updateRule(Json.MAPPER.treeToValue(body, RuleBody.class));
                     rules.persist();
                     return ApiResponse.ok(ruleJson(info));
-                }))
-                .add(DELETE, "/api/v5/rules/{id}", r -> change(() -> engine().deleteRule(r.pathParam("id"))))
+                })))
+                .add(DELETE, "/api/v5/rules/{id}", logged(DELETE, "/api/v5/rules/{id}", r -> change(() -> engine().deleteRule(r.pathParam("id")))))
                 .add(GET, "/api/v5/rules/{id}/metrics", r -> call(() -> ApiResponse.ok(metricsJson(engine().rule(r.pathParam("id"))))))
                 .add(POST, "/api/v5/rule_test", this::ruleTest)
                 .add(GET, "/api/v5/rule_engine", r -> ApiResponse.ok(ruleEngineJson(rules.policy())))
-                .add(PUT, "/api/v5/rule_engine", this::updateRuleEngine);
+                .add(PUT, "/api/v5/rule_engine", logged(PUT, "/api/v5/rule_engine", this::updateRuleEngine));
     }
 
     private RuleEngine engine() {

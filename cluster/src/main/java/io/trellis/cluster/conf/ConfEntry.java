@@ -1,0 +1,64 @@
+package io.trellis.cluster.conf;
+
+import io.netty.buffer.ByteBuf;
+import io.trellis.cluster.data.Wire;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One committed change of the cluster configuration.
+ *
+ * @param tnxId     position in the log, 1, 2, 3... with no gap (assigned by the sequencer)
+ * @param initiator the node the change was made on (API or CLI call)
+ * @param createdAt epoch milliseconds on the sequencer when the id was assigned
+ * @param kind      which applier handles it, e.g. "rules"
+ * @param payload   opaque to the log (the applier's encoding; may hold secrets: never logged)
+ */
+public record ConfEntry(long tnxId, String initiator, long createdAt, String kind, byte[] payload) {
+    /** The largest payload the log accepts (a config change, not a data set). */
+    public static final int MAX_PAYLOAD = 4 * 1024 * 1024;
+
+    public ConfEntry {
+        Objects.requireNonNull(initiator, "initiator");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(payload, "payload");
+        if (tnxId < 1) {
+            throw new IllegalArgumentException("tnx id must be >= 1, got " + tnxId);
+        }
+    }
+
+    /** u64 tnx | str initiator | u64 created at | str kind | u32 n | n bytes payload. */
+    void write(ByteBuf out) {
+        out.writeLong(tnxId);
+        Wire.writeString(out, initiator);
+        out.writeLong(createdAt);
+        Wire.writeString(out, kind);
+        Wire.writeBytes(out, payload);
+    }
+
+    static ConfEntry read(ByteBuf in) {
+        return new ConfEntry(in.readLong(), Wire.readString(in), in.readLong(), Wire.readString(in), Wire.readBytes(in, MAX_PAYLOAD));
+    }
+
+    /** Same change (records compare arrays by identity, this compares their bytes). */
+    public boolean sameAs(ConfEntry o) {
+        return tnxId == o.tnxId && createdAt == o.createdAt && initiator.equals(o.initiator) && kind.equals(o.kind)
+                && Arrays.equals(payload, o.payload);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ConfEntry e && sameAs(e);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(tnxId) * 31 + Arrays.hashCode(payload);
+    }
+
+    /** Never the payload: it may hold passwords. */
+    @Override
+    public String toString() {
+        return "tnx " + tnxId + " (" + kind + " from " + initiator + ", " + payload.length + " bytes)";
+    }
+}
