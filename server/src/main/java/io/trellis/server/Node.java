@@ -303,6 +303,11 @@ public final class Node implements AutoCloseable, NodeView {
     }
 
     @Override
+    public io.trellis.cluster.transport.TransportSecurity transportSecurity() {
+        return clusterSettings == null ? null : clusterSettings.transport();
+    }
+
+    @Override
     public List<BoundListener> listeners() {
         return mqtt == null ? List.of() : mqtt.boundListeners();
     }

@@ -11,10 +11,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.trellis.cluster.Cluster;
 import io.trellis.cluster.ClusterJoinException;
+import io.trellis.cluster.transport.TransportSecurity;
 import io.trellis.mqtt.broker.ClientInfo;
 import io.trellis.mqtt.broker.SubscriptionInfo;
 import io.trellis.mqtt.topic.Topics;
 import io.trellis.mqtt.transport.BoundListener;
+import io.trellis.security.TlsConfigException;
+import io.trellis.security.TlsContexts;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -58,6 +61,7 @@ public final class ManagementApi {
                 .add(POST, "/api/v5/cluster/leave", r -> leave())
                 .add(DELETE, "/api/v5/cluster/{node}/force_leave", this::forceLeave)
                 .add(GET, "/api/v5/cluster/ports", r -> ApiResponse.ok(portsJson()))
+                .add(POST, "/api/v5/cluster/certs/reload", r -> reloadCerts())
                 .add(GET, "/api/v5/nodes/{node}", this::oneNode)
                 .add(GET, "/api/v5/clients", this::clients)
                 .add(GET, "/api/v5/clients/{clientid}", this::oneClient)
@@ -122,6 +126,33 @@ public final class ManagementApi {
             out.add(n);
         }
         return out;
+    }
+
+    /**
+     * Trellis-specific: re-reads the inter-node TLS files (rpc.*, cluster.ssl_dist.*) and swaps
+     * them in for new connections once all are valid. 400 names the bad file; the old material stays.
+     */
+    private ApiResponse reloadCerts() {
+        TransportSecurity tls = node.transportSecurity();
+        List<String> channels = new ArrayList<>();
+        if (tls != null && tls.rpc().enabled()) {
+            channels.add("rpc");
+        }
+        if (tls != null && tls.dist().enabled()) {
+            channels.add("distribution");
+        }
+        if (channels.isEmpty()) {
+            throw ApiException.badRequest("no inter-node TLS to reload: set rpc.driver = ssl and/or cluster.proto_dist = inet_tls");
+        }
+        try {
+            tls.reload();
+        } catch (TlsConfigException e) {
+            throw ApiException.badRequest("certificates not reloaded, the previous ones stay in use: " + e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("reloaded", channels);
+        body.put("provider", TlsContexts.provider().toString());
+        return ApiResponse.ok(body);
     }
 
     /** EMQX's GET /api/v5/cluster: name and member names; Trellis adds whether and why not it clusters. */

@@ -22,6 +22,11 @@ public interface NodeView {
         return null;
     }
 
+    /** TLS of the inter-node channels (rpc.driver, cluster.proto_dist), reloadable; null when the node has no cluster settings. */
+    default io.trellis.cluster.transport.TransportSecurity transportSecurity() {
+        return null;
+    }
+
     /** The node's cluster, or why it runs alone. */
     default ClusterControl cluster() {
         return ClusterControl.alone(nodeName(), "this node does not cluster");

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "cluster", description = "Join or leave a cluster, show its nodes.",
         subcommands = {ClusterCommands.Join.class, ClusterCommands.Leave.class, ClusterCommands.ForceLeave.class,
-                ClusterCommands.Status.class})
+                ClusterCommands.Status.class, ClusterCommands.Certs.class})
 final class ClusterCommands {
     @ParentCommand
     Ctl ctl;
@@ -114,6 +114,37 @@ final class ClusterCommands {
                     p.path("peer").isTextual() ? p.path("peer").asText() : "-"));
             t.print(ctl.out());
             return ExitCodes.OK;
+        }
+    }
+
+    /** {@code ctl cluster certs reload}, also reachable as {@code ctl certs reload}. */
+    @Command(name = "certs", description = "Inter-node TLS certificates.", subcommands = {ClusterCommands.Certs.Reload.class})
+    static final class Certs {
+        @ParentCommand
+        Object parent;
+
+        Ctl ctl() {
+            return parent instanceof ClusterCommands c ? c.ctl : (Ctl) parent;
+        }
+
+        @Command(name = "reload", description = "Re-read rpc / cluster.ssl_dist certificate, key and CA files; "
+                + "new connections use them once all are valid, else the old ones stay.")
+        static final class Reload implements Callable<Integer> {
+            @ParentCommand
+            Certs certs;
+
+            @Override
+            public Integer call() {
+                Ctl ctl = certs.ctl();
+                JsonNode r = ctl.client().ok(ctl.client().post("/api/v5/cluster/certs/reload", Map.of()));
+                if (ctl.json) {
+                    ctl.printJson(r);
+                    return ExitCodes.OK;
+                }
+                ctl.out().println("reloaded TLS of " + names(r.path("reloaded")) + " (provider " + r.path("provider").asText()
+                        + "); new connections use the new certificates");
+                return ExitCodes.OK;
+            }
         }
     }
 

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ctl", description = "Manage the running local node.",
         subcommands = {Ctl.Status.class, Ctl.Clients.class, Ctl.Subscriptions.class, Ctl.Topics.class,
-                Ctl.Metrics.class, Ctl.Listeners.class, ClusterCommands.class, ClusterCommands.Ports.class,
+                Ctl.Metrics.class, Ctl.Listeners.class, ClusterCommands.class, ClusterCommands.Ports.class, ClusterCommands.Certs.class,
                 RuleEngineCtl.Rules.class, RuleEngineCtl.Connectors.class, RuleEngineCtl.Actions.class, ConfCtl.class,
                 UsersCommand.class, BannedCommand.class})
 public final class Ctl {
