@@ -77,6 +77,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
     private static final int MAX_PENDING = 1024;
+    /** Reason strings are cut here: a hint for a human, not a place for a 64KB topic name. */
+    private static final int MAX_REASON_CHARS = 200;
+    private static final java.util.regex.Pattern NUMBERS = java.util.regex.Pattern.compile("\\d+");
 
     /** MQTT 5 reason codes used here (section 2.4). */
     static final byte RC_NORMAL = 0x00;
@@ -121,6 +124,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private AccessControl access;
     private AuthzClient authzClient;
     private AuthzCache authzCache;
+    /** MQTT 5 Request Problem Information (3.1.2.11.7): 0 = reason strings only on CONNACK and DISCONNECT. */
+    private boolean problemInformation = true;
+    /** The client's Maximum Packet Size: a reason string that would push a packet above it is left out. */
+    private int clientMaxPacket = Integer.MAX_VALUE;
+    /** The server's Receive Maximum, advertised in CONNACK: mqtt.max_awaiting_rel capped to 1..65535. */
+    private final int receiveMaximumIn;
+    /** QoS 2 PUBLISHes received on this connection and not yet released (PUBREL): its receive quota in use. */
+    private java.util.HashSet<Integer> inflightIn;
 
     /** @param listenerId the listener's id ("tcp:default"), one shared string per listener */
     public MqttConnection(Broker broker, String listenerId) {
@@ -128,6 +139,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         this.settings = broker.settings();
         this.metrics = broker.metrics();
         this.listenerId = listenerId;
+        this.receiveMaximumIn = serverReceiveMaximum(settings);
+    }
+
+    /** mqtt.max_awaiting_rel as an MQTT 5 Receive Maximum (0 or less = unlimited, i.e. the protocol's 65535). */
+    static int serverReceiveMaximum(BrokerSettings settings) {
+        int max = settings.maxAwaitingRel();
+        return max <= 0 ? 65535 : Math.max(1, Math.min(65535, max));
     }
 
     @Override
@@ -200,6 +218,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         version = vh.version();
         boolean cleanStart = vh.isCleanSession();
         MqttProperties props = vh.properties();
+        if (version == 5) { // read first: they shape the reason string of any refusal below
+            problemInformation = intProperty(props, MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0;
+            long max = unsigned(intProperty(props, MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE));
+            if (max > 0) clientMaxPacket = (int) Math.min(Integer.MAX_VALUE, max);
+        }
         String id = payload.clientIdentifier();
         access = broker.accessControl();
         PeerCertificates cert = PeerCertificates.of(channel);
@@ -295,7 +318,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             pending.forEach(ReferenceCountUtil::release);
             pending = null;
         }
-        refuse(code, d.reason());
+        // The client learns the outcome only: the backend's own reason may name internals.
+        String told = switch (d.outcome()) {
+            case BAD_CREDENTIALS -> "bad username or password";
+            case BANNED -> "banned";
+            default -> "not authorized";
+        };
+        refuse(code, d.reason(), told);
     }
 
     /** Authenticated: claims the session and sends CONNACK (on this connection's loop). */
@@ -340,7 +369,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             if (serverKeepalive) ack.add(new MqttProperties.IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE, keepalive));
             ack.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, Math.min(65535, settings.maxTopicAlias())));
             ack.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, settings.maxPacketSize()));
-            ack.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, Math.max(1, Math.min(65535, settings.maxAwaitingRel() <= 0 ? 65535 : settings.maxAwaitingRel()))));
+            ack.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, receiveMaximumIn));
             if (settings.maxQosAllowed() < 2) ack.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_QOS, settings.maxQosAllowed()));
             if (!settings.retainAvailable()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 0));
             if (!settings.wildcardSubscription()) ack.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 0));
@@ -488,8 +517,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 return;
             }
             // MQTT 5 learns why; a 3.1.1 client gets a plain ack so it does not resend, and the message is dropped.
-            if (qos == 1) write(pubReply(MqttMessageType.PUBACK, packetId, RC_NOT_AUTHORIZED));
-            else if (qos == 2) write(pubReply(MqttMessageType.PUBREC, packetId, RC_NOT_AUTHORIZED));
+            String why = "not authorized to publish to " + topic;
+            if (qos == 1) write(pubReply(MqttMessageType.PUBACK, packetId, RC_NOT_AUTHORIZED, why));
+            else if (qos == 2) write(pubReply(MqttMessageType.PUBREC, packetId, RC_NOT_AUTHORIZED, why));
             return;
         }
         if (qos == 2 && session.awaitingRel(packetId)) { // a DUP of a QoS 2 we already routed
@@ -503,11 +533,21 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             if (exp > 0) expiresAt = System.currentTimeMillis() + exp * 1000;
             pass = passThrough(props);
         }
-        if (qos == 2 && !session.addAwaitingRel(packetId)) {
-            if (version == 5) write(pubReply(MqttMessageType.PUBREC, packetId, RC_RECEIVE_MAXIMUM_EXCEEDED));
-            else fail(RC_RECEIVE_MAXIMUM_EXCEEDED, "exceeded mqtt.max_awaiting_rel");
+        if (qos == 2 && version == 5 && inflightIn != null && inflightIn.size() >= receiveMaximumIn) {
+            // MQTT-3.3.4-9: more unacknowledged QoS 2 PUBLISHes than the CONNACK allowed.
             metrics.messagesDropped.increment();
+            fail(RC_RECEIVE_MAXIMUM_EXCEEDED, "sent more than Receive Maximum " + receiveMaximumIn
+                    + " unacknowledged QoS 2 PUBLISHes (mqtt.max_awaiting_rel)");
             return;
+        }
+        if (qos == 2 && !session.addAwaitingRel(packetId)) {
+            metrics.messagesDropped.increment();
+            fail(RC_RECEIVE_MAXIMUM_EXCEEDED, "exceeded mqtt.max_awaiting_rel = " + settings.maxAwaitingRel());
+            return;
+        }
+        if (qos == 2 && version == 5) {
+            if (inflightIn == null) inflightIn = new java.util.HashSet<>();
+            inflightIn.add(packetId);
         }
         session.countReceived();
         Message message = new Message(topic, ByteBufUtil.getBytes(p.payload()), qos, retain, pass, clientId, expiresAt);
@@ -521,20 +561,29 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         int id = packetId(m);
         byte reason = reasonCode(m);
         boolean known = session.onPubrec(id, (reason & 0x80) != 0);
-        if ((reason & 0x80) == 0) write(pubReply(MqttMessageType.PUBREL, id, known ? RC_NORMAL : RC_PACKET_ID_NOT_FOUND));
+        if ((reason & 0x80) == 0) write(pubReply(MqttMessageType.PUBREL, id, known ? RC_NORMAL : RC_PACKET_ID_NOT_FOUND,
+                "packet identifier " + id + " not found"));
     }
 
     private void onPubrel(MqttMessage m) {
         int id = packetId(m);
         boolean known = session.releaseAwaitingRel(id);
-        write(pubReply(MqttMessageType.PUBCOMP, id, known ? RC_NORMAL : RC_PACKET_ID_NOT_FOUND));
+        if (inflightIn != null) inflightIn.remove(id);
+        write(pubReply(MqttMessageType.PUBCOMP, id, known ? RC_NORMAL : RC_PACKET_ID_NOT_FOUND,
+                "packet identifier " + id + " not found"));
     }
 
     private MqttMessage pubReply(MqttMessageType type, int packetId, byte reason) {
+        return pubReply(type, packetId, reason, null);
+    }
+
+    /** @param why the reason string, sent only with a failure code (0x80 and above) */
+    private MqttMessage pubReply(MqttMessageType type, int packetId, byte reason, String why) {
         MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
         MqttFixedHeader fh = new MqttFixedHeader(type, false, qos, false, 0);
         if (version == 5 && reason != RC_NORMAL) {
-            return new MqttMessage(fh, new MqttPubReplyMessageVariableHeader(packetId, reason, MqttProperties.NO_PROPERTIES));
+            MqttProperties props = (reason & 0x80) != 0 ? reasonString(why, 3, false) : MqttProperties.NO_PROPERTIES;
+            return new MqttMessage(fh, new MqttPubReplyMessageVariableHeader(packetId, reason, props));
         }
         return new MqttMessage(fh, MqttMessageIdVariableHeader.from(packetId));
     }
@@ -549,6 +598,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         List<MqttTopicSubscription> requests = m.payload().topicSubscriptions();
         int[] codes = new int[requests.size()];
         List<Subscription> retainedFor = new ArrayList<>(requests.size());
+        StringBuilder why = new StringBuilder(); // one clause per refused filter, for the reason string
         for (int i = 0; i < codes.length; i++) {
             MqttTopicSubscription r = requests.get(i);
             TopicFilter filter;
@@ -558,14 +608,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             } catch (InvalidTopicException e) {
                 LOG.debug("client {} subscribed to an invalid filter: {}", clientId, e.getMessage());
                 codes[i] = version == 5 ? RC_TOPIC_FILTER_INVALID & 0xFF : SUBACK_FAILURE;
+                refused(why, r.topicFilter(), "invalid filter: " + e.getMessage());
                 continue;
             }
             if (filter.isShared() && !settings.sharedSubscription()) {
                 codes[i] = version == 5 ? RC_SHARED_NOT_SUPPORTED & 0xFF : SUBACK_FAILURE;
+                refused(why, r.topicFilter(), "shared subscriptions are disabled (mqtt.shared_subscription)");
                 continue;
             }
             if (filter.hasWildcard() && !settings.wildcardSubscription()) {
                 codes[i] = version == 5 ? RC_WILDCARD_NOT_SUPPORTED & 0xFF : SUBACK_FAILURE;
+                refused(why, r.topicFilter(), "wildcard subscriptions are disabled (mqtt.wildcard_subscription)");
                 continue;
             }
             if (!authorized(AuthzAction.subscribe(Math.min(2, r.qualityOfService().value())), r.topicFilter())) {
@@ -574,6 +627,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                     return;
                 }
                 codes[i] = version == 5 ? RC_NOT_AUTHORIZED & 0xFF : SUBACK_FAILURE;
+                refused(why, r.topicFilter(), "not authorized");
                 continue;
             }
             int granted = Math.min(r.qualityOfService().value(), settings.maxQosAllowed());
@@ -587,7 +641,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             if (!filter.isShared() && (rh == 0 || (rh == 1 && old == null))) retainedFor.add(sub);
         }
         MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0);
-        write(new MqttSubAckMessage(fh, new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+        MqttProperties props = why.isEmpty() ? MqttProperties.NO_PROPERTIES : reasonString(why.toString(), 2 + codes.length, false);
+        write(new MqttSubAckMessage(fh, new MqttMessageIdAndPropertiesVariableHeader(packetId, props),
                 new MqttSubAckPayload(codes)));
         for (Subscription sub : retainedFor) broker.deliverRetained(sub);
     }
@@ -595,11 +650,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private void onUnsubscribe(MqttUnsubscribeMessage m) {
         metrics.packetsUnsubscribeReceived.increment();
         MqttMessageBuilders.UnsubAckBuilder ack = MqttMessageBuilders.unsubAck().packetId(m.variableHeader().messageId());
-        for (String raw : m.payload().topics()) {
+        List<String> topics = m.payload().topics();
+        StringBuilder why = new StringBuilder();
+        for (String raw : topics) {
             boolean existed = session.unsubscribe(raw);
             if (existed) metrics.clientUnsubscribe.increment();
+            else refused(why, raw, "no subscription existed");
             if (version == 5) ack.addReasonCode(existed ? RC_NORMAL : RC_NO_SUBSCRIPTION_EXISTED);
         }
+        if (!why.isEmpty()) ack.properties(reasonString(why.toString(), 2 + topics.size(), false));
         write(ack.build());
     }
 
@@ -700,27 +759,68 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    /** A protocol error: MQTT 5 DISCONNECT (or CONNACK) with reason, one debug line, close. */
+    /**
+     * A protocol error: MQTT 5 DISCONNECT (or CONNACK) with reason, one debug line, close.
+     * {@code what} (it names the client's fault, never a secret) is also the v5 Reason String.
+     */
     private void fail(byte reason, String what) {
         if (state == State.CLOSED) return;
         LOG.debug("client {} at {} {}; disconnecting (reason 0x{})", clientId, remote(), what,
                 Integer.toHexString(reason & 0xFF));
         if (state == State.AWAIT_CONNECT) {
-            if (version == 5) writeThenClose(connack(connackCode(reason)));
+            if (version == 5) writeThenClose(connack(connackCode(reason), reasonString(what, 2, true)));
             else close();
             return;
         }
         if (version == 5) {
             metrics.packetsDisconnectSent.increment();
-            writeThenClose(disconnect(reason));
+            writeThenClose(disconnect(reason, reasonString(what, 1, true)));
         } else {
             close();
         }
     }
 
     private void refuse(MqttConnectReturnCode code, String what) {
+        refuse(code, what, what);
+    }
+
+    /** @param told what the client reads in the v5 Reason String; {@code what} is only logged */
+    private void refuse(MqttConnectReturnCode code, String what, String told) {
         LOG.debug("{} refused: {} (CONNACK 0x{})", remote(), what, Integer.toHexString(code.byteValue() & 0xFF));
-        writeThenClose(connack(code));
+        writeThenClose(connack(code, reasonString(told, 2, true)));
+    }
+
+    private static void refused(StringBuilder why, String filter, String because) {
+        if (why.length() > MAX_REASON_CHARS) return;
+        if (!why.isEmpty()) why.append("; ");
+        why.append(filter).append(": ").append(because);
+    }
+
+    /**
+     * The MQTT 5 Reason String property for a packet whose other content (variable header after
+     * the properties, payload) is {@code bodyBytes} long, or none: for a 3.1.1 client, when the
+     * client asked for no problem information (except on CONNACK and DISCONNECT, MQTT-3.1.2-29),
+     * or when it would make the packet exceed the client's Maximum Packet Size (MQTT-3.1.2-25).
+     */
+    private MqttProperties reasonString(String text, int bodyBytes, boolean connackOrDisconnect) {
+        if (version != 5 || text == null || text.isEmpty()) return MqttProperties.NO_PROPERTIES;
+        if (!connackOrDisconnect && !problemInformation) return MqttProperties.NO_PROPERTIES;
+        String t = text.length() > MAX_REASON_CHARS ? text.substring(0, MAX_REASON_CHARS - 3) + "..." : text;
+        int propertyBytes = 1 + 2 + io.netty.buffer.ByteBufUtil.utf8Bytes(t);
+        if (packetSize(bodyBytes, propertyBytes) > clientMaxPacket) return MqttProperties.NO_PROPERTIES;
+        MqttProperties p = new MqttProperties();
+        p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, t));
+        return p;
+    }
+
+    /** Bytes on the wire of a packet with {@code bodyBytes} besides a property block of {@code propertyBytes}. */
+    static int packetSize(int bodyBytes, int propertyBytes) {
+        int remaining = bodyBytes + varIntSize(propertyBytes) + propertyBytes;
+        return 1 + varIntSize(remaining) + remaining;
+    }
+
+    private static int varIntSize(int v) {
+        return v < 128 ? 1 : v < 16_384 ? 2 : v < 2_097_152 ? 3 : 4;
     }
 
     private void onDecodeFailure(Throwable cause) {
@@ -743,8 +843,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }
             return;
         }
-        fail(tooLarge ? RC_PACKET_TOO_LARGE : RC_MALFORMED,
-                tooLarge ? "sent a packet above mqtt.max_packet_size" : "sent a malformed packet: " + cause.getMessage());
+        String message = String.valueOf(cause.getMessage());
+        if (tooLarge) fail(RC_PACKET_TOO_LARGE, tooLarge(cause));
+        // Netty's decoder refuses a wildcard in a PUBLISH topic; MQTT 5 has a precise code for it.
+        else if (message.startsWith("invalid publish topic name")) fail(RC_TOPIC_NAME_INVALID, message);
+        else fail(RC_MALFORMED, "sent a malformed packet: " + message);
+    }
+
+    /** "packet too large: N bytes > mqtt.max_packet_size M", N from Netty's "message length exceeds M: N". */
+    private String tooLarge(Throwable cause) {
+        java.util.regex.Matcher n = NUMBERS.matcher(String.valueOf(cause.getMessage()));
+        String size = null;
+        while (n.find()) size = n.group();
+        return "packet too large: " + (size == null ? "" : size + " bytes ") + "> mqtt.max_packet_size "
+                + settings.maxPacketSize();
     }
 
     // ------------------------------------------------------------------ SessionOwner
@@ -756,27 +868,27 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             metrics.clientTakeover.increment();
             LOG.debug("client {} at {} taken over by a new connection", clientId, remote());
             if (willDelaySeconds > 0) will = null; // the new connection resumes the session: MQTT 5 3.1.3.2.2
-            disconnectNow(RC_SESSION_TAKEN_OVER);
+            disconnectNow(RC_SESSION_TAKEN_OVER, "session taken over by a new connection with the same client id");
         });
     }
 
     @Override
     public void kick() {
-        onLoop(() -> disconnectNow(RC_ADMINISTRATIVE_ACTION));
+        onLoop(() -> disconnectNow(RC_ADMINISTRATIVE_ACTION, "disconnected by an administrator"));
     }
 
     @Override
     public io.netty.util.concurrent.Future<?> shutdown() {
-        onLoop(() -> disconnectNow(RC_SERVER_SHUTTING_DOWN));
+        onLoop(() -> disconnectNow(RC_SERVER_SHUTTING_DOWN, "server shutting down"));
         return channel.closeFuture();
     }
 
     /** Sends the v5 DISCONNECT, then detaches the session at once (not later in channelInactive). */
-    private void disconnectNow(byte reason) {
+    private void disconnectNow(byte reason, String why) {
         if (state == State.CLOSED) return;
         if (version == 5 && state == State.CONNECTED) {
             metrics.packetsDisconnectSent.increment();
-            channel.writeAndFlush(disconnect(reason)).addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(disconnect(reason, reasonString(why, 1, true))).addListener(ChannelFutureListener.CLOSE);
         } else {
             channel.close();
         }
@@ -790,8 +902,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     // ------------------------------------------------------------------ helpers
 
-    private static MqttMessage disconnect(byte reason) {
-        return MqttMessageBuilders.disconnect().reasonCode(reason).build();
+    private static MqttMessage disconnect(byte reason, MqttProperties props) {
+        return MqttMessageBuilders.disconnect().reasonCode(reason).properties(props).build();
     }
 
     private static MqttConnectReturnCode connackCode(byte reason) {
@@ -802,8 +914,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    private static MqttConnAckMessage connack(MqttConnectReturnCode code) {
-        return MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build();
+    private static MqttConnAckMessage connack(MqttConnectReturnCode code, MqttProperties props) {
+        return MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).properties(props).build();
     }
 
     private void write(MqttMessage m) {
