@@ -432,7 +432,12 @@ public final class Distribution implements AutoCloseable {
         synchronized (this) {
             Member m = members.get(peer);
             if (m == null || m.channel != ch) {
-                return; // a duplicate connection we closed, or already replaced
+                // A duplicate connection we closed, or already replaced. Should no connection be
+                // left either, a member not up is still retried (scheduleReconnect skips it while dialling).
+                if (m != null && !m.up && m.channel == null && !m.left && !stopped) {
+                    scheduleReconnect(m);
+                }
+                return;
             }
             m.channel = null;
             if (m.up) {
