@@ -432,7 +432,12 @@ public final class Distribution implements AutoCloseable {
         synchronized (this) {
             Member m = members.get(peer);
             if (m == null || m.channel != ch) {
-                return; // a duplicate connection we closed, or already replaced
+                // A duplicate connection we closed, or already replaced. Should no connection be
+                // left either, a member not up is still retried (scheduleReconnect skips it while dialling).
+                if (m != null && !m.up && m.channel == null && !m.left && !stopped) {
+                    scheduleReconnect(m);
+                }
+                return;
             }
             m.channel = null;
             if (m.up) {
@@ -468,6 +473,7 @@ public final class Distribution implements AutoCloseable {
     /** {@code from} told us the members it knows; dial those we do not. */
     void membersReceived(NodeName from, DistMessage.MembersV1 message) {
         List<Member> toDial = new ArrayList<>();
+        boolean learnedAddress = false;
         synchronized (this) {
             if (stopped) {
                 return;
@@ -484,8 +490,18 @@ public final class Distribution implements AutoCloseable {
                     m.downSinceNanos = System.nanoTime(); // known, not yet up: retried until autoclean
                     members.put(entry.name(), m);
                     toDial.add(m);
-                } else if (entry.name().equals(from) || m.address == null) {
-                    m.address = address; // the node's own word on its port wins
+                } else {
+                    if (entry.name().equals(from) || m.address == null) {
+                        if (m.up && m.address == null) {
+                            // An acceptor learns a peer's port only now: peers told of the members
+                            // before did not hear of this one (joins at the same moment), so tell them again.
+                            learnedAddress = true;
+                        }
+                        m.address = address; // the node's own word on its port wins
+                    }
+                    if (!m.up && !m.left && !m.dialling && m.reconnect == null) {
+                        toDial.add(m); // known but not up and nobody dialling: dial again
+                    }
                 }
             }
             for (Member m : toDial) {
@@ -494,6 +510,9 @@ public final class Distribution implements AutoCloseable {
         }
         for (Member m : toDial) {
             dial(m.name, m.address);
+        }
+        if (learnedAddress) {
+            broadcastMembers();
         }
     }
 
