@@ -150,4 +150,9 @@ public final class MqttServer implements AutoCloseable {
     public void installPublishListener(io.trellis.mqtt.rules.PublishListener listener) {
         broker.installPublishListener(listener);
     }
+
+    /** The event loops the MQTT connections (and so the sessions) run on; null before start. */
+    public EventLoopGroup ioGroup() {
+        return ioGroup;
+    }
 }

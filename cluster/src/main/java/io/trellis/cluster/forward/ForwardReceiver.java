@@ -20,8 +20,21 @@ public final class ForwardReceiver implements RpcReceiver {
     private final LongAdder received = new LongAdder();
     private final LongAdder noGroup = new LongAdder();
 
+    /** The loops deliveries hop to (the sessions' loops), or null: then no backpressure. */
+    private final java.util.function.Supplier<? extends Iterable<? extends io.netty.util.concurrent.EventExecutor>> deliveryLoops;
+
     public ForwardReceiver(Broker broker) {
+        this(broker, () -> null);
+    }
+
+    /**
+     * @param deliveryLoops the session loops: after each batch the connection stops reading until
+     *                      those loops have run the deliveries queued so far, so forwarded QoS 0
+     *                      messages cannot pile up in their task queues (seconds of delay)
+     */
+    public ForwardReceiver(Broker broker, java.util.function.Supplier<? extends Iterable<? extends io.netty.util.concurrent.EventExecutor>> deliveryLoops) {
         this.broker = broker;
+        this.deliveryLoops = deliveryLoops;
     }
 
     @Override
@@ -56,6 +69,36 @@ public final class ForwardReceiver implements RpcReceiver {
         }
         if (forward.batchId() != 0 && connection != null) {
             connection.writeAndFlush(new ForwardFrame.AckV1(forward.batchId()).encode(connection.alloc()));
+        }
+        if (connection != null) {
+            pauseUntilDelivered(connection);
+        }
+    }
+
+    /** Stops reading until every session loop has run a marker queued behind this batch's deliveries. */
+    private void pauseUntilDelivered(Channel connection) {
+        Iterable<? extends io.netty.util.concurrent.EventExecutor> loops = deliveryLoops.get();
+        if (loops == null) {
+            return;
+        }
+        java.util.List<io.netty.util.concurrent.EventExecutor> all = new java.util.ArrayList<>();
+        loops.forEach(all::add);
+        if (all.isEmpty()) {
+            return;
+        }
+        connection.config().setAutoRead(false);
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(all.size());
+        for (io.netty.util.concurrent.EventExecutor loop : all) {
+            Runnable marker = () -> {
+                if (left.decrementAndGet() == 0) {
+                    connection.config().setAutoRead(true);
+                }
+            };
+            try {
+                loop.execute(marker);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                marker.run(); // that loop is shutting down: do not wait for it
+            }
         }
     }
 

@@ -37,6 +37,8 @@ public final class PeerForwarder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerForwarder.class);
     private static final int MAX_BATCH_MESSAGES = 512;
     private static final int MAX_BATCH_BYTES = 1024 * 1024;
+    /** QoS 0 messages waiting per lane beyond which new ones are dropped: a bound on queueing delay. */
+    private static final int MAX_PENDING_QOS0 = 4 * MAX_BATCH_MESSAGES;
 
     private final NodeName peer;
     private final RpcClient rpc;
@@ -111,7 +113,7 @@ public final class PeerForwarder implements AutoCloseable {
                 dropped.increment();
                 return;
             }
-            if (message.qos() == 0 ? !rpc.isWritable(lane.index) : lane.held >= maxHeld) {
+            if (message.qos() == 0 ? !rpc.isWritable(lane.index) || lane.pending.size() >= MAX_PENDING_QOS0 : lane.held >= maxHeld) {
                 dropped.increment();
                 if (message.qos() == 0) {
                     rpc.ensureConnected(lane.index);
@@ -122,15 +124,25 @@ public final class PeerForwarder implements AutoCloseable {
             if (message.qos() > 0) {
                 lane.held++;
             }
-            if (!lane.flushScheduled) {
-                lane.flushScheduled = true;
-                executor.execute(() -> flush(lane));
-            }
+            scheduleFlush(lane);
         }
     }
 
+    /**
+     * Under the lane's lock. The flush runs on the connection's own event loop when it is up, so
+     * the frame is written without another thread hop and writability is exact.
+     */
+    private void scheduleFlush(Lane lane) {
+        if (lane.flushScheduled) {
+            return;
+        }
+        lane.flushScheduled = true;
+        EventExecutor loop = rpc.eventLoop(lane.index);
+        (loop != null ? loop : executor).execute(() -> flush(lane));
+    }
+
     private void flush(Lane lane) {
-        while (true) {
+        {
             ByteBuf frame;
             synchronized (lane) {
                 lane.flushScheduled = false;
@@ -167,6 +179,12 @@ public final class PeerForwarder implements AutoCloseable {
                 frame = new ForwardFrame.ForwardV1(id, batch).encode(io.netty.buffer.PooledByteBufAllocator.DEFAULT);
             }
             rpc.send(lane.index, frame);
+            synchronized (lane) {
+                // The rest goes in a later task, after the loop has flushed this frame to the socket.
+                if (!closed && !lane.pending.isEmpty()) {
+                    scheduleFlush(lane);
+                }
+            }
         }
     }
 
@@ -223,9 +241,8 @@ public final class PeerForwarder implements AutoCloseable {
                     lane.pending.addFirst(again.get(i));
                     lane.held++;
                 }
-                if (!lane.pending.isEmpty() && !lane.flushScheduled) {
-                    lane.flushScheduled = true;
-                    executor.execute(() -> flush(lane));
+                if (!lane.pending.isEmpty()) {
+                    scheduleFlush(lane);
                 }
             }
         }

@@ -163,6 +163,12 @@ public final class RpcClient implements AutoCloseable {
         return ch != null && ch.isActive() && ch.isWritable();
     }
 
+    /** The event loop of connection {@code index}, or null while it is down: writes from there need no hop. */
+    public io.netty.util.concurrent.EventExecutor eventLoop(int index) {
+        Channel ch = connections.get(index);
+        return ch != null && ch.isActive() ? ch.eventLoop() : null;
+    }
+
     /** Whether connection {@code index} is up; redials it when not. */
     public boolean ensureConnected(int index) {
         Channel ch = connections.get(index);
