@@ -100,6 +100,18 @@ public final class Ctl {
         }
     }
 
+    /** A list answer: the API's JSON with --json, else a table with one row per element. */
+    int printList(JsonNode items, String[] header, java.util.function.Function<JsonNode, Object[]> row) {
+        if (json) {
+            printJson(items);
+            return ExitCodes.OK;
+        }
+        Table t = new Table(header);
+        items.forEach(item -> t.row(row.apply(item)));
+        t.print(out());
+        return ExitCodes.OK;
+    }
+
     /** A client's answer; 404 becomes "no client X on node Y". */
     JsonNode found(ApiClient.Answer answer, String clientId) {
         if (answer.status() == 404) {
@@ -240,15 +252,8 @@ public final class Ctl {
             @Override
             public Integer call() {
                 Ctl ctl = parent.ctl;
-                ArrayNode subs = ctl.all("/api/v5/subscriptions");
-                if (ctl.json) {
-                    ctl.printJson(subs);
-                    return ExitCodes.OK;
-                }
-                Table t = new Table("CLIENTID", "TOPIC", "QOS");
-                subs.forEach(s -> t.row(s.path("clientid").asText(), s.path("topic").asText(), s.path("qos").asInt()));
-                t.print(ctl.out());
-                return ExitCodes.OK;
+                return ctl.printList(ctl.all("/api/v5/subscriptions"), new String[] {"CLIENTID", "TOPIC", "QOS"},
+                        sub -> new Object[] {sub.path("clientid").asText(), sub.path("topic").asText(), sub.path("qos").asInt()});
             }
         }
     }
@@ -266,15 +271,8 @@ public final class Ctl {
             @Override
             public Integer call() {
                 Ctl ctl = parent.ctl;
-                ArrayNode topics = ctl.all("/api/v5/topics");
-                if (ctl.json) {
-                    ctl.printJson(topics);
-                    return ExitCodes.OK;
-                }
-                Table t = new Table("TOPIC", "NODE");
-                topics.forEach(s -> t.row(s.path("topic").asText(), s.path("node").asText()));
-                t.print(ctl.out());
-                return ExitCodes.OK;
+                return ctl.printList(ctl.all("/api/v5/topics"), new String[] {"TOPIC", "NODE"},
+                        topic -> new Object[] {topic.path("topic").asText(), topic.path("node").asText()});
             }
         }
     }
