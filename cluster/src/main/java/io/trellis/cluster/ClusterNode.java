@@ -83,8 +83,9 @@ public final class ClusterNode implements Cluster {
     private final Map<Long, CompletableFuture<SessionState>> takeovers = new ConcurrentHashMap<>();
     private final AtomicLong nextRequest = new AtomicLong();
     private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
-    private final LongAdder forwardDropped = new LongAdder();
-    private final LongAdder forwarded = new LongAdder();
+    /** The broker's messages.dropped.forward and messages.forward: so ctl metrics and Prometheus show them. */
+    private final LongAdder forwardDropped;
+    private final LongAdder forwarded;
     private LocalRoutes local;
     private RetainedReplica retained;
     private EventLoopGroup group;
@@ -112,6 +113,8 @@ public final class ClusterNode implements Cluster {
         this.settings = settings;
         this.mqtt = mqtt;
         this.broker = mqtt.broker();
+        this.forwardDropped = broker.metrics().messagesDroppedForward;
+        this.forwarded = broker.metrics().messagesForward;
         this.version = version;
         this.distBind = distBind;
         this.rpcBind = rpcBind;

@@ -38,6 +38,8 @@ final class ClusterHarness implements AutoCloseable {
     /** TLS of each node's channels; plain unless a test says otherwise. */
     java.util.function.Function<NodeName, io.trellis.cluster.transport.TransportSecurity> transport =
             node -> io.trellis.cluster.transport.TransportSecurity.PLAIN;
+    /** cluster.node_down_timeout of nodes added from now on: short, so tests see a dead peer fast. */
+    Duration nodeDownTimeout = Duration.ofSeconds(1);
 
     /** One node of the harness. */
     final class Node {
@@ -45,6 +47,7 @@ final class ClusterHarness implements AutoCloseable {
         final String cookie;
         MqttServer mqtt;
         ClusterNode cluster;
+        boolean stopped;
 
         Node(String name, String cookie) {
             this.name = name;
@@ -56,6 +59,7 @@ final class ClusterHarness implements AutoCloseable {
         }
 
         void start(int distPort, int rpcPort) {
+            stopped = false;
             mqtt = new MqttServer(BrokerSettings.defaults(), List.of(new ListenerSpec(ListenerSpec.Type.TCP, "default",
                     new InetSocketAddress(host, 0), null, null, 10_000)));
             mqtt.start();
@@ -74,6 +78,7 @@ final class ClusterHarness implements AutoCloseable {
 
         /** Stops as a crash would for the peers (connections close). */
         void stop() {
+            stopped = true;
             cluster.close();
             mqtt.close();
         }
@@ -86,7 +91,7 @@ final class ClusterHarness implements AutoCloseable {
 
     ClusterSettings settings(NodeName node, String cookie) {
         return new ClusterSettings(node, cookie == null ? null : new Secret(cookie), ClusterSettings.DiscoveryStrategy.MANUAL,
-                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), true,
+                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), nodeDownTimeout, Duration.ofHours(1), true,
                 RpcPortDiscovery.STATELESS, 5369, host, clientNum, Duration.ofSeconds(2), Duration.ofSeconds(5), transport.apply(node));
     }
 
@@ -96,7 +101,12 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     static ClusterHarness start(int n, String host, int clientNum) {
+        return start(n, host, clientNum, Duration.ofSeconds(1));
+    }
+
+    static ClusterHarness start(int n, String host, int clientNum, Duration nodeDownTimeout) {
         ClusterHarness h = new ClusterHarness(host, clientNum);
+        h.nodeDownTimeout = nodeDownTimeout;
         for (int i = 1; i <= n; i++) {
             h.add("n" + i, COOKIE);
         }
@@ -163,6 +173,9 @@ final class ClusterHarness implements AutoCloseable {
             }
         }
         for (Node n : nodes) {
+            if (n.stopped) {
+                continue; // a closed cluster node cannot close again
+            }
             if (n.cluster != null) {
                 n.cluster.close();
             }

@@ -17,6 +17,21 @@ public final class BrokerMetrics {
     public final LongAdder messagesDroppedExpired = new LongAdder();
     public final LongAdder messagesDroppedQueueFull = new LongAdder();
     public final LongAdder messagesDroppedTooLarge = new LongAdder();
+    /**
+     * Messages for other nodes that the cluster dropped: forwarding backpressure (QoS 0), a full
+     * held queue (QoS 1/2), a peer gone, or routes known before the peer's RPC is open.
+     */
+    public final LongAdder messagesDroppedForward = new LongAdder();
+    /** Messages handed to the cluster for another node (EMQX {@code messages.forward}). */
+    public final LongAdder messagesForward = new LongAdder();
+    /**
+     * EMQX's delivery.dropped.*: a message routed to a session that the session dropped (queue
+     * full, expired, too large for the client). Each also counts in messages.dropped.* as before.
+     */
+    public final LongAdder deliveryDropped = new LongAdder();
+    public final LongAdder deliveryDroppedQueueFull = new LongAdder();
+    public final LongAdder deliveryDroppedExpired = new LongAdder();
+    public final LongAdder deliveryDroppedTooLarge = new LongAdder();
     public final LongAdder messagesRetained = new LongAdder();
     public final LongAdder messagesDelivered = new LongAdder();
     public final LongAdder messagesAcked = new LongAdder();
@@ -86,12 +101,19 @@ public final class BrokerMetrics {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("messages.received", messagesReceived.sum());
         m.put("messages.sent", messagesSent.sum());
-        m.put("messages.dropped", messagesDropped.sum());
+        // Forward drops happen in the cluster, which counts only its own adder: added here.
+        m.put("messages.dropped", messagesDropped.sum() + messagesDroppedForward.sum());
         m.put("messages.dropped.no_subscribers", messagesDroppedNoSubscribers.sum());
         m.put("messages.dropped.await_pubrel_timeout", 0L);
         m.put("messages.dropped.expired", messagesDroppedExpired.sum());
         m.put("messages.dropped.queue_full", messagesDroppedQueueFull.sum());
         m.put("messages.dropped.too_large", messagesDroppedTooLarge.sum());
+        m.put("messages.dropped.forward", messagesDroppedForward.sum());
+        m.put("messages.forward", messagesForward.sum());
+        m.put("delivery.dropped", deliveryDropped.sum());
+        m.put("delivery.dropped.queue_full", deliveryDroppedQueueFull.sum());
+        m.put("delivery.dropped.expired", deliveryDroppedExpired.sum());
+        m.put("delivery.dropped.too_large", deliveryDroppedTooLarge.sum());
         m.put("messages.retained", messagesRetained.sum());
         m.put("messages.delivered", messagesDelivered.sum());
         m.put("messages.acked", messagesAcked.sum());

@@ -160,13 +160,13 @@ public final class Session {
         if (destroyed) return;
         BrokerMetrics metrics = broker.metrics();
         if (message.expiresAtMillis() != 0 && message.expired(System.currentTimeMillis())) {
-            dropped(metrics.messagesDroppedExpired);
+            dropped(metrics.messagesDroppedExpired, metrics.deliveryDroppedExpired);
             return;
         }
         int qos = broker.settings().upgradeQos() ? Math.max(message.qos(), subQos) : Math.min(message.qos(), subQos);
         if (channel == null) {
             if (qos == 0 && !broker.settings().mqueueStoreQos0()) {
-                dropped(metrics.messagesDroppedQueueFull);
+                dropped(metrics.messagesDroppedQueueFull, metrics.deliveryDroppedQueueFull);
                 return;
             }
             enqueue(new Queued(message, qos, retainFlag, subId));
@@ -174,7 +174,7 @@ public final class Session {
         }
         if (qos == 0) {
             if (!channel.isWritable()) {
-                dropped(metrics.messagesDroppedQueueFull);
+                dropped(metrics.messagesDroppedQueueFull, metrics.deliveryDroppedQueueFull);
                 return;
             }
             send(message, 0, retainFlag, subId, 0, false);
@@ -216,20 +216,23 @@ public final class Session {
         if (queue == null) queue = new ArrayDeque<>();
         int max = broker.settings().maxMqueueLen();
         if (max <= 0) {
-            dropped(broker.metrics().messagesDroppedQueueFull);
+            dropped(broker.metrics().messagesDroppedQueueFull, broker.metrics().deliveryDroppedQueueFull);
             return;
         }
         if (queue.size() >= max) {
             queue.pollFirst(); // full queue drops the oldest (mqtt.max_mqueue_len)
             mqueueDropped++;
-            dropped(broker.metrics().messagesDroppedQueueFull);
+            dropped(broker.metrics().messagesDroppedQueueFull, broker.metrics().deliveryDroppedQueueFull);
         }
         queue.addLast(q);
     }
 
-    private void dropped(java.util.concurrent.atomic.LongAdder reason) {
+    /** A routed message this session drops: counted under Trellis's messages.dropped.* and EMQX's delivery.dropped.*. */
+    private void dropped(java.util.concurrent.atomic.LongAdder reason, java.util.concurrent.atomic.LongAdder deliveryReason) {
         reason.increment();
+        deliveryReason.increment();
         broker.metrics().messagesDropped.increment();
+        broker.metrics().deliveryDropped.increment();
     }
 
     /** Returns false if the packet was not sent (too large for the client). */
@@ -255,7 +258,7 @@ public final class Session {
             }
         }
         if (clientMaxPacketSize != Integer.MAX_VALUE && estimateSize(m, props) > clientMaxPacketSize) {
-            dropped(broker.metrics().messagesDroppedTooLarge); // MQTT 5 3.1.2.25: must not send it
+            dropped(broker.metrics().messagesDroppedTooLarge, broker.metrics().deliveryDroppedTooLarge); // MQTT 5 3.1.2.25: must not send it
             return false;
         }
         if (qos == 0 && props == MqttProperties.NO_PROPERTIES && sharedEncoding) {
@@ -311,7 +314,7 @@ public final class Session {
             if (q.message.expiresAtMillis() != 0) {
                 if (now == 0) now = System.currentTimeMillis();
                 if (q.message.expired(now)) {
-                    dropped(broker.metrics().messagesDroppedExpired);
+                    dropped(broker.metrics().messagesDroppedExpired, broker.metrics().deliveryDroppedExpired);
                     continue;
                 }
             }
