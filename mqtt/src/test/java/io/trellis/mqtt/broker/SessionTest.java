@@ -103,12 +103,30 @@ class SessionTest {
         for (int i = 0; i < 5; i++) broker.publish(msg("t", 1, "m" + i));
         assertThat(s.info().mqueueLen()).isEqualTo(3);
         assertThat(s.info().mqueueDropped()).isEqualTo(2);
-        assertThat(broker.metrics().counters()).containsEntry("messages.dropped", 2L);
+        assertThat(broker.metrics().counters()).containsEntry("messages.dropped", 2L)
+                .containsEntry("delivery.dropped", 2L).containsEntry("delivery.dropped.queue_full", 2L);
 
         s.attach(channel, 4, 65535, Integer.MAX_VALUE, 0, null);
         s.resume();
         assertThat(publishesOut()).extracting(p -> new String(io.netty.buffer.ByteBufUtil.getBytes(p.payload())))
                 .containsExactly("m2", "m3", "m4");
+    }
+
+    /** Issue 3: a flood faster than a connected subscriber acknowledges overflows its queue; each drop is counted. */
+    @Test
+    void connectedSubscriberWithAFullWindowQueuesThenDropsOldestAndCountsEachDrop() throws Exception {
+        Broker broker = new Broker(settings(Map.of("maxMqueueLen", 3, "maxInflight", 2)));
+        Session s = session(broker, "c");
+        subscribe(s, "t", 1);
+        s.attach(channel, 5, 65535, Integer.MAX_VALUE, 0, null);
+        for (int i = 0; i < 10; i++) broker.publish(msg("t", 1, "m" + i));
+        List<MqttPublishMessage> sent = publishesOut();
+        assertThat(sent).extracting(p -> new String(io.netty.buffer.ByteBufUtil.getBytes(p.payload()))).containsExactly("m0", "m1");
+        assertThat(broker.metrics().counters()).containsEntry("delivery.dropped.queue_full", 5L)
+                .containsEntry("delivery.dropped", 5L).containsEntry("messages.dropped.queue_full", 5L);
+        for (MqttPublishMessage p : sent) s.onPuback(p.variableHeader().packetId());
+        assertThat(publishesOut()).extracting(p -> new String(io.netty.buffer.ByteBufUtil.getBytes(p.payload())))
+                .containsExactly("m7", "m8");
     }
 
     @Test
@@ -192,7 +210,8 @@ class SessionTest {
         Object remaining = out.get(0).variableHeader().properties()
                 .getProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL).value();
         assertThat((Integer) remaining).isBetween(1, 60);
-        assertThat(broker.metrics().counters().get("messages.dropped.expired")).isEqualTo(1L);
+        assertThat(broker.metrics().counters()).containsEntry("messages.dropped.expired", 1L)
+                .containsEntry("delivery.dropped.expired", 1L).containsEntry("delivery.dropped", 1L);
     }
 
     @Test
@@ -221,7 +240,8 @@ class SessionTest {
         broker.publish(msg("t", 0, "x".repeat(100)));
         broker.publish(msg("t", 0, "small"));
         assertThat(publishesOut()).hasSize(1);
-        assertThat(broker.metrics().counters().get("messages.dropped.too_large")).isEqualTo(1L);
+        assertThat(broker.metrics().counters()).containsEntry("messages.dropped.too_large", 1L)
+                .containsEntry("delivery.dropped.too_large", 1L).containsEntry("delivery.dropped", 1L);
     }
 
     @Test
