@@ -26,7 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -34,10 +33,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Proof for issue 3: three real {@code bin/trellis} processes clustered on 127.0.0.1; a QoS 1
- * publisher on node 1 streams numbered messages to a QoS 1 subscriber on node 2 (both persistent
- * sessions) while node 3, which also has subscribers (so its routes are on 1 and 2), is killed with
- * SIGKILL. Nodes 1 and 2 must see it down and drop its routes within the detection time, and node 2's
- * subscriber must have every message 1..N (duplicates are allowed at QoS 1, gaps are not).
+ * publisher on node 1 floods numbered messages, unpaced, to a QoS 1 subscriber on node 2 (both
+ * persistent sessions) while node 3, which also has subscribers (so its routes are on 1 and 2), is
+ * killed with SIGKILL. Nodes 1 and 2 must see it down and drop its routes within the detection
+ * time, and every number 1..N must be accounted for exactly: received by node 2's subscriber, or
+ * counted by node 2 as dropped from that subscriber's session queue
+ * ({@code delivery.dropped.queue_full}). Duplicates are allowed at QoS 1.
+ *
+ * <p>What the earlier unpaced run's ~3.6k "lost" of ~104k were: the subscriber's session queue.
+ * Node 1 routes and PUBACKs each message as soon as it is forwarded, so the publisher runs as fast
+ * as node 1 answers; node 2 can send the subscriber only {@code mqtt.max_inflight} (32) messages
+ * before it must wait for PUBACKs, the rest waits in the session queue ({@code mqtt.max_mqueue_len},
+ * 1000), and when the subscriber falls behind by more than that the queue drops its oldest. That is
+ * MQTT-legal and what EMQX does; it was counted then only as {@code messages.dropped.queue_full}
+ * and the test did not look. Nothing was lost between the nodes: FloodLossTest (cluster module)
+ * accounts for every message of such a flood in one JVM, with and without a peer stopped mid-flood.
+ * The other way a running node can lose forwarded messages is a false node-down (heartbeats starved
+ * beyond {@code cluster.node_down_timeout} on a saturated machine): the peer's routes and its
+ * forwarder's held messages are dropped and counted ({@code messages.dropped.no_subscribers},
+ * {@code messages.dropped.forward} on node 1); the failure message says whether 1 and 2 saw that.
  */
 class PeerKillUnderLoadIT {
     private static final Path HOME = Path.of("").toAbsolutePath().getParent();
@@ -47,7 +61,6 @@ class PeerKillUnderLoadIT {
     private static final Duration NODE_DOWN = Duration.ofSeconds(3);
     /** Each ctl call starts a JVM (a second or more on a busy machine): the margin over the timeout. */
     private static final Duration CTL_MARGIN = Duration.ofSeconds(10);
-    private static final Duration PACE = Duration.ofMillis(2);
     private static final String STREAM = "kill/stream";
     private static final String ONLY_ON_3 = "kill/only3/x";
 
@@ -129,16 +142,15 @@ class PeerKillUnderLoadIT {
             return warmOnTwo.get() > 0 && onThree.get() >= 4;
         });
         phase(t0, "routes in place");
+        long queueFullBefore = metric(n2, "delivery.dropped.queue_full"); // a second: the warm-ups are through by then
 
-        // The numbered stream, kept going until the test has seen node 3's routes gone.
+        // The numbered stream, unpaced, kept going until the test has seen node 3's routes gone.
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger acked = new AtomicInteger();
         Future<?> stream = publisher.submit(() -> {
             for (int i = 1; !stop.get(); i++) {
                 publish(pub, STREAM, Integer.toString(i));
                 acked.set(i);
-                LockSupport.parkNanos(PACE.toNanos()); // a steady load, not a flood of 100k messages
-
             }
             return null;
         });
@@ -177,13 +189,31 @@ class PeerKillUnderLoadIT {
         int last = acked.get();
         assertThat(last).as("messages were published after the kill").isGreaterThan(ackedAtKill);
         System.out.printf("published 1..%d, %d of them before the kill%n", last, ackedAtKill);
+        // Every number is received or counted as dropped by node 2's session queue.
+        long[] queueFull = {0};
         try {
-            await().atMost(Duration.ofSeconds(20)).until(() -> onTwo.size() >= last);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                queueFull[0] = metric(n2, "delivery.dropped.queue_full") - queueFullBefore;
+                return onTwo.size() + queueFull[0] >= last;
+            });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // fall through to the assertion naming the missing numbers
         }
-        assertThat(missing(onTwo, last)).as("numbers node 2 never received of 1..%d (%d before the kill)", last, ackedAtKill)
-                .isEmpty();
+        List<String> gaps = missing(onTwo, last);
+        String account = String.format("published 1..%d (%d before the kill); node 2's subscriber got %d distinct numbers; "
+                        + "node 2 dropped %d from its session queue; gaps %s; node 1 dropped %d for peers; "
+                        + "node 1 saw node 2 down: %s, node 2 saw node 1 down: %s", last, ackedAtKill,
+                onTwo.size(), queueFull[0], abbreviate(gaps),
+                metric(n1, "messages.dropped.forward"), output(n1).contains("node " + n2.name() + " is down"),
+                output(n2).contains("node " + n1.name() + " is down"));
+        System.out.println(account);
+        assertThat(onTwo.size() + queueFull[0]).as(account).isEqualTo(last);
+        assertThat(metric(n2, "delivery.dropped")).as("node 2 drops nothing else: " + account)
+                .isEqualTo(metric(n2, "delivery.dropped.queue_full"));
+    }
+
+    private static String abbreviate(List<String> gaps) {
+        return gaps.size() <= 20 ? gaps.toString() : gaps.subList(0, 20) + " and " + (gaps.size() - 20) + " more";
     }
 
     /** Progress in the test's output file: where the time goes when the run is slow. */
@@ -222,9 +252,16 @@ class PeerKillUnderLoadIT {
     }
 
     private long droppedNoSubscribers(TestNode node) throws Exception {
+        return metric(node, "messages.dropped.no_subscribers");
+    }
+
+    /** One counter of {@code ctl metrics --json} of {@code node}. */
+    private static long metric(TestNode node, String name) throws Exception {
         Result r = ctl(node, "metrics", "--json");
         assertThat(r.exit()).as(r.output()).isZero();
-        return JSON.readTree(r.output()).path("metrics").path("messages.dropped.no_subscribers").asLong();
+        JsonNode value = JSON.readTree(r.output()).path("metrics").path(name);
+        assertThat(value.isNumber()).as("metric %s in %s", name, r.output()).isTrue();
+        return value.asLong();
     }
 
     private TestNode start(String name) throws IOException {
