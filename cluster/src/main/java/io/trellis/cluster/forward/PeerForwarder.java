@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * once the connection is back. Limits: a resend after a lost acknowledgement can deliver a
  * message twice (at least once across nodes, also for QoS 2), and a resent batch may arrive after
  * newer messages of its topic. When the peer goes down the forwarder is closed and what it holds
- * is dropped and counted (the peer's routes are gone too).
+ * is dropped and counted (the peer's routes are gone too), or handed back ({@link #closeAndTakeHeld}).
  */
 public final class PeerForwarder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerForwarder.class);
@@ -262,17 +262,34 @@ public final class PeerForwarder implements AutoCloseable {
     /** Drops and counts what is held; closes the connections. */
     @Override
     public void close() {
+        List<ForwardFrame.Entry> held = closeAndTakeHeld();
+        if (!held.isEmpty()) {
+            dropped.add(held.size());
+            LOG.info("dropped {} messages held for {}, which is gone", held.size(), peer);
+        }
+    }
+
+    /**
+     * Closes like {@link #close}, but hands back the QoS 1/2 messages held (sent but not
+     * acknowledged, then waiting), lane by lane in order, instead of dropping them: the peer may
+     * not be gone at all (a node-down from starved heartbeats), and the caller may forward them
+     * again. Waiting QoS 0 messages are dropped and counted.
+     */
+    public List<ForwardFrame.Entry> closeAndTakeHeld() {
         closed = true;
         ticker.cancel(false);
+        List<ForwardFrame.Entry> held = new ArrayList<>();
         for (Lane lane : lanes) {
             synchronized (lane) {
-                int n = lane.pending.size();
                 for (Batch b : lane.unacked.values()) {
-                    n += b.entries.size();
+                    held.addAll(b.entries);
                 }
-                if (n > 0) {
-                    dropped.add(n);
-                    LOG.info("dropped {} messages held for {}, which is gone", n, peer);
+                for (ForwardFrame.Entry e : lane.pending) {
+                    if (e.message().qos() > 0) {
+                        held.add(e);
+                    } else {
+                        dropped.increment();
+                    }
                 }
                 lane.pending.clear();
                 lane.unacked.clear();
@@ -280,5 +297,6 @@ public final class PeerForwarder implements AutoCloseable {
             }
         }
         rpc.close();
+        return held;
     }
 }

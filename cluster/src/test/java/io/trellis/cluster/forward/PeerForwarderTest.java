@@ -87,4 +87,49 @@ class PeerForwarderTest {
             server.close();
         }
     }
+
+    @Test
+    void closingAndTakingHeldHandsBackTheUnacknowledgedQos1MessagesInOrderInsteadOfDroppingThem() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        RpcReceiver neverAcks = new RpcReceiver() {
+            @Override
+            public void received(NodeName from, ByteBuf frame) {
+            }
+
+            @Override
+            public void received(NodeName from, ByteBuf frame, Channel connection) {
+                try {
+                    ((ForwardFrame.ForwardV1) ForwardFrame.decode(frame)).entries()
+                            .forEach(e -> received.add(new String(e.message().payload(), StandardCharsets.UTF_8)));
+                } catch (ForwardFrame.Malformed e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        RpcServer server = new RpcServer(settings("b@127.0.0.1"), new InetSocketAddress("127.0.0.1", 0), 1 << 20, neverAcks, group);
+        int port = server.start();
+        RpcClient rpc = new RpcClient(settings("a@127.0.0.1"), NodeName.parse("b@127.0.0.1"), new InetSocketAddress("127.0.0.1", port),
+                2, 1 << 20, Duration.ofSeconds(2), group);
+        LongAdder dropped = new LongAdder();
+        PeerForwarder forwarder = new PeerForwarder(NodeName.parse("b@127.0.0.1"), rpc, group.next(), 100, Duration.ofMinutes(1), dropped);
+        try {
+            rpc.connect().get(5, TimeUnit.SECONDS);
+            for (int i = 0; i < 6; i++) {
+                forwarder.forward(new Message("t", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false, null, null, 0), null, null);
+            }
+            forwarder.forward(new Message("t", "q0".getBytes(StandardCharsets.UTF_8), 0, false, null, null, 0), null, null);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> received.size() == 7);
+
+            List<ForwardFrame.Entry> held = forwarder.closeAndTakeHeld();
+            assertThat(held).extracting(e -> new String(e.message().payload(), StandardCharsets.UTF_8))
+                    .containsExactly("m0", "m1", "m2", "m3", "m4", "m5");
+            assertThat(dropped.sum()).as("nothing dropped: the QoS 0 message went out, the QoS 1 ones came back").isZero();
+            assertThat(forwarder.held()).isZero();
+            forwarder.forward(new Message("t", "late".getBytes(StandardCharsets.UTF_8), 1, false, null, null, 0), null, null);
+            assertThat(dropped.sum()).as("a closed forwarder drops and counts").isEqualTo(1);
+        } finally {
+            forwarder.close();
+            server.close();
+        }
+    }
 }
