@@ -11,6 +11,7 @@ import io.trellis.cluster.data.RetainedReplica;
 import io.trellis.cluster.discovery.Discovery;
 import io.trellis.cluster.distribution.Distribution;
 import io.trellis.cluster.distribution.MembershipListener;
+import io.trellis.cluster.forward.ForwardFrame;
 import io.trellis.cluster.forward.ForwardReceiver;
 import io.trellis.cluster.forward.PeerForwarder;
 import io.trellis.cluster.handshake.CookieKey;
@@ -66,6 +67,8 @@ public final class ClusterNode implements Cluster {
     public static final int MAX_HELD_PER_CONNECTION = 10_000;
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(5);
+    /** How long QoS 1/2 messages held for a peer that went down wait for it to come back unrestarted. */
+    static final Duration STRANDED_GRACE = Duration.ofSeconds(30);
 
     private final ClusterSettings settings;
     private final MqttServer mqtt;
@@ -83,6 +86,7 @@ public final class ClusterNode implements Cluster {
     private final Map<Long, CompletableFuture<SessionState>> takeovers = new ConcurrentHashMap<>();
     private final AtomicLong nextRequest = new AtomicLong();
     private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
+    private final Map<NodeName, Stranded> stranded = new ConcurrentHashMap<>();
     /** The broker's messages.dropped.forward and messages.forward: so ctl metrics and Prometheus show them. */
     private final LongAdder forwardDropped;
     private final LongAdder forwarded;
@@ -99,6 +103,15 @@ public final class ClusterNode implements Cluster {
 
     /** A client id's session and where it lives. */
     record Registered(NodeName node, long connectedAt) {
+    }
+
+    /**
+     * QoS 1/2 messages the forwarder of a peer held when the peer went down, kept for
+     * {@link #STRANDED_GRACE}: if the same incarnation (start time) comes back, it was a false
+     * node-down (starved heartbeats, a cut distribution link) and they are forwarded again, so a
+     * running node loses none of them; a restarted peer or none at all, and they are dropped and counted.
+     */
+    private record Stranded(long peerStartedAt, List<ForwardFrame.Entry> entries, io.netty.util.concurrent.Future<?> expiry) {
     }
 
     /** The configured node: distribution on 4370 + N, RPC per {@code rpc.port_discovery}. */
@@ -434,12 +447,73 @@ public final class ClusterNode implements Cluster {
     /** Membership thread (or a caller of leave / force-leave). */
     private void peerDown(NodeName peer) {
         remote.drop(peer);
-        infos.remove(peer);
+        DataMessage.NodeInfoV1 info = infos.remove(peer);
         PeerForwarder f = forwarders.remove(peer);
         if (f != null) {
-            f.close();
+            strand(peer, info, f.closeAndTakeHeld());
         }
         registry.values().removeIf(r -> r.node().equals(peer));
+    }
+
+    /** Keeps what a closed forwarder held for the peer until it comes back or the grace ends. */
+    private void strand(NodeName peer, DataMessage.NodeInfoV1 info, List<ForwardFrame.Entry> held) {
+        if (held.isEmpty()) {
+            return;
+        }
+        if (info == null || !running) {
+            dropStranded(peer, held.size(), "which is gone");
+            return;
+        }
+        Stranded[] mine = new Stranded[1];
+        io.netty.util.concurrent.Future<?> expiry;
+        try {
+            expiry = group.next().schedule(() -> {
+                if (mine[0] != null && stranded.remove(peer, mine[0])) {
+                    dropStranded(peer, mine[0].entries().size(), "which did not come back within " + STRANDED_GRACE.toSeconds() + "s");
+                }
+            }, STRANDED_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            dropStranded(peer, held.size(), "which is gone");
+            return;
+        }
+        Stranded previous = stranded.get(peer);
+        List<ForwardFrame.Entry> all = held;
+        if (previous != null && previous.peerStartedAt() == info.startedAtMillis() && stranded.remove(peer, previous)) {
+            previous.expiry().cancel(false);
+            all = new ArrayList<>(previous.entries()); // older: they go first
+            all.addAll(held);
+        }
+        mine[0] = new Stranded(info.startedAtMillis(), all, expiry);
+        Stranded replaced = stranded.put(peer, mine[0]);
+        if (replaced != null) {
+            replaced.expiry().cancel(false);
+            dropStranded(peer, replaced.entries().size(), "which restarted");
+        }
+        LOG.info("keeping {} QoS 1/2 messages held for {} for {}s, should it come back without restarting", all.size(), peer,
+                STRANDED_GRACE.toSeconds());
+    }
+
+    private void dropStranded(NodeName peer, int n, String why) {
+        forwardDropped.add(n);
+        LOG.info("dropped {} messages held for {}, {}", n, peer, why);
+    }
+
+    /** Membership thread, after the peer's forwarder opened: what was stranded for it goes first. */
+    private void unstrand(NodeName peer, DataMessage.NodeInfoV1 info, PeerForwarder f) {
+        Stranded s = stranded.remove(peer);
+        if (s == null) {
+            return;
+        }
+        s.expiry().cancel(false);
+        if (s.peerStartedAt() != info.startedAtMillis()) {
+            dropStranded(peer, s.entries().size(), "which restarted");
+            return;
+        }
+        LOG.info("node {} is back without having restarted: forwarding the {} QoS 1/2 messages held for it again", peer,
+                s.entries().size());
+        for (ForwardFrame.Entry e : s.entries()) {
+            f.forward(e.message(), e.group(), e.filter());
+        }
     }
 
     /** Membership thread: one data message from a peer. */
@@ -497,6 +571,7 @@ public final class ClusterNode implements Cluster {
                 Distribution.MAX_FRAME_BYTES, settings.connectTimeout(), group);
         PeerForwarder f = new PeerForwarder(peer, rpc, group.next(), MAX_HELD_PER_CONNECTION, ACK_TIMEOUT, forwardDropped);
         forwarders.put(peer, f);
+        unstrand(peer, info, f);
         rpc.connect().whenComplete((ok, failure) -> {
             if (failure != null) {
                 LOG.warn("cluster RPC to {} failed: {}", peer, failure.getMessage());
@@ -667,6 +742,13 @@ public final class ClusterNode implements Cluster {
             f.close();
         }
         forwarders.clear();
+        for (NodeName peer : new ArrayList<>(stranded.keySet())) {
+            Stranded s = stranded.remove(peer);
+            if (s != null) {
+                s.expiry().cancel(false);
+                dropStranded(peer, s.entries().size(), "as this node stops");
+            }
+        }
         if (rpcServer != null) {
             rpcServer.close();
         }
