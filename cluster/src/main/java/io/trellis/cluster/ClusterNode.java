@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * NODE_INFO -> an RPC client with {@code rpc.client_num} connections to the peer; a route change
  * here -> a delta to every peer; a publish here -> a FORWARD to each peer with a matching route;
  * a peer goes down or leaves -> its routes and its forwarder are dropped, so nothing is forwarded
- * to it. Autoheal: when a partition heals, distribution reconnects by itself (until autoclean)
+ * to it; the QoS 1/2 messages the forwarder held wait a grace time and go again if the same
+ * incarnation of the peer comes back (a false node-down), else are dropped and counted. Autoheal: when a partition heals, distribution reconnects by itself (until autoclean)
  * and the full exchange above runs again, so both sides converge on each other's routes and on
  * the newest retained messages; there is no other state to merge. With autoheal off nothing
  * differs yet (the flag is reported, not acted on). If the cookie policy refuses clustering the

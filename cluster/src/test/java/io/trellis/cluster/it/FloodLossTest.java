@@ -28,11 +28,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * <p>Finding: the flood is faster than one subscriber acknowledging 32 in flight
  * ({@code mqtt.max_inflight}), so its queue ({@code mqtt.max_mqueue_len}, 1000) overflows and drops
  * the oldest: MQTT-legal, EMQX's behaviour, and counted. Nothing is lost between the nodes: the
- * forwarder's held queue never drops for a running peer, the killed peer's share is dropped and
- * counted on node 1 only. A false node-down (heartbeats starved for longer than
- * {@code cluster.node_down_timeout} on a saturated machine) is the one other way to lose messages
- * between running nodes: the routes and the forwarder of the "dead" peer are dropped, so this test
- * uses a node-down timeout the flood cannot starve, and checks that node 1 dropped nothing for node 2.
+ * forwarder's held queue never drops for a running peer, the stopped peer's share is dropped and
+ * counted on node 1 only. The one other way a running node missed messages was a false node-down
+ * (heartbeats starved for longer than {@code cluster.node_down_timeout} on a saturated machine,
+ * seen here with the harness's 1s): node 1 dropped what its forwarder held for node 2. It now
+ * forwards those again when node 2 comes back unrestarted (the last test); what is published while
+ * node 2's routes are gone still finds no subscriber on node 1 and is counted there. The other
+ * tests use a node-down timeout the flood cannot starve, so their accounting is exact.
  */
 class FloodLossTest {
     private static final String TOPIC = "flood/stream";
