@@ -201,7 +201,7 @@ public final class Keys {
     public static final KeyDef<Boolean> AUTHN_ALLOW_ANONYMOUS = bool("authentication_settings.allow_anonymous")
             .byDefault("true").doc("Trellis addition (EMQX 5 has no such key): with no authenticator configured, whether anonymous clients may connect. false refuses every client until an authenticator is configured. It never lets a client past a configured chain.");
     public static final KeyDef<Integer> AUTHN_FAILURE_BAN_MAX_FAILURES = integer("authentication_settings.failure_ban.max_failures", 0, 1_000_000)
-            .byDefault("10").doc("Trellis addition: this many failed logins from one peer address, or for one client id, within failure_ban.window ban that address or client id for failure_ban.ban_time (CONNACK 0x8A banned for MQTT 5, 0x05 for 3.1.1). 0 turns automatic bans off. Bans are node-local.");
+            .byDefault("10").doc("Trellis addition: this many failed logins from one peer address, or for one client id, within failure_ban.window ban that address or client id for failure_ban.ban_time (CONNACK 0x8A banned for MQTT 5, 0x05 for 3.1.1). 0 turns automatic bans off. Automatic bans are node-local and in memory; bans made through the API or ctl are cluster-wide.");
     public static final KeyDef<Duration> AUTHN_FAILURE_BAN_WINDOW = duration("authentication_settings.failure_ban.window")
             .byDefault("1m").doc("The sliding window in which failed logins are counted.");
     public static final KeyDef<Duration> AUTHN_FAILURE_BAN_TIME = duration("authentication_settings.failure_ban.ban_time")
