@@ -56,6 +56,7 @@ public final class BanList {
 
     private final Map<Key, Ban> bans = new ConcurrentHashMap<>();
     private final Map<Key, Ban> automatic = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean manualExpired = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<Key, ArrayDeque<Long>> failures = new ConcurrentHashMap<>();
     private final LongSupplier clock;
     private final int maxFailures;
@@ -104,7 +105,7 @@ public final class BanList {
 
     /** Bans in force, manual and automatic, oldest first; expired ones are dropped on the way. */
     public List<Ban> list() {
-        purgeExpired();
+        dropExpired();
         return java.util.stream.Stream.concat(bans.values().stream(), automatic.values().stream())
                 .sorted(Comparator.comparingLong(Ban::at).thenComparing(Ban::who)).toList();
     }
@@ -116,13 +117,21 @@ public final class BanList {
                 .sorted(Comparator.comparingLong(Ban::at).thenComparing(Ban::who)).toList();
     }
 
-    /** Drops expired bans of both kinds; the number of manual ones dropped (their store is then stale). */
-    public int purgeExpired() {
+    /**
+     * Drops expired bans of both kinds; true when manual bans expired since the last call (here or
+     * in {@link #find}): a persisted copy of {@link #manual()} is then stale.
+     */
+    public boolean purgeExpired() {
+        dropExpired();
+        return manualExpired.getAndSet(false);
+    }
+
+    private void dropExpired() {
         long now = now();
         automatic.values().removeIf(b -> b.until() <= now);
-        int before = bans.size();
-        bans.values().removeIf(b -> b.until() <= now);
-        return Math.max(0, before - bans.size());
+        if (bans.values().removeIf(b -> b.until() <= now)) {
+            manualExpired.set(true);
+        }
     }
 
     /** The ban in force for any of the three, or empty. Null arguments are skipped. */
@@ -134,7 +143,7 @@ public final class BanList {
                 Ban b = kind.get(k);
                 if (b == null) continue;
                 if (b.until() > now) return Optional.of(b);
-                kind.remove(k, b);
+                if (kind.remove(k, b) && kind == bans) manualExpired.set(true);
             }
         }
         return Optional.empty();

@@ -64,15 +64,23 @@ class BanListTest {
     }
 
     @Test
-    void purgeDropsExpiredBansAndCountsTheManualOnes() {
+    void purgeDropsExpiredBansAndSaysWhenManualOnesExpired() {
         BanList bans = new BanList(clock::get, 1, 1_000, 500);
         bans.add(new BanList.Ban(BanList.As.CLIENTID, "short", "", "", clock.get(), clock.get() + 1_000));
         bans.add(new BanList.Ban(BanList.As.CLIENTID, "long", "", "", clock.get(), Long.MAX_VALUE));
         bans.recordFailure("auto", null);
-        assertThat(bans.purgeExpired()).isZero();
+        assertThat(bans.purgeExpired()).isFalse();
         clock.addAndGet(1_000);
         assertThat(bans.manual()).extracting(BanList.Ban::who).containsExactly("long");
-        assertThat(bans.purgeExpired()).isEqualTo(1);
+        assertThat(bans.purgeExpired()).isTrue();
+        assertThat(bans.purgeExpired()).isFalse();
         assertThat(bans.list()).extracting(BanList.Ban::who).containsExactly("long");
+
+        // one that a CONNECT found expired first is still reported
+        bans.add(new BanList.Ban(BanList.As.CLIENTID, "brief", "", "", clock.get(), clock.get() + 10));
+        clock.addAndGet(10);
+        assertThat(bans.find("brief", null, null)).isEmpty();
+        assertThat(bans.list()).extracting(BanList.Ban::who).containsExactly("long");
+        assertThat(bans.purgeExpired()).isTrue();
     }
 }

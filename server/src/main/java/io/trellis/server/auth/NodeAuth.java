@@ -334,9 +334,9 @@ public final class NodeAuth implements AutoCloseable {
     /** How often expired bans are dropped from memory and from the file. */
     static final long BAN_SWEEP_SECONDS = 30;
 
-    private void sweepExpiredBans() {
+    void sweepExpiredBans() {
         try {
-            if (bans.purgeExpired() > 0) saveBans();
+            if (bans.purgeExpired()) saveBans();
         } catch (IOException | RuntimeException e) {
             LoggerFactory.getLogger(NodeAuth.class).warn("cannot rewrite {} after bans expired: {}", banStore.file(), e.getMessage());
         }
