@@ -8,7 +8,10 @@ import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.resolver.dns.DnsErrorCauseException;
 import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -120,8 +123,8 @@ public final class Discovery implements AutoCloseable {
                 return;
             }
             if (!f.isSuccess()) {
-                retryLookUp(settings, delayMs, "{}: the look-up failed ({}); this node runs alone for now, asking again in {}s",
-                        what, f.cause().getMessage());
+                retryLookUp(settings, delayMs, "{}: {}; this node runs alone for now, asking again in {}s",
+                        what, failure(f.cause(), word));
                 return;
             }
             @SuppressWarnings("unchecked")
@@ -150,6 +153,21 @@ public final class Discovery implements AutoCloseable {
             LOG.info("{}: found {}", what, others.stream().map(Found::name).toList());
             others.forEach(n -> keepJoining(n.name(), n.address(), FIRST_RETRY_MS));
         });
+    }
+
+    /** Why a look-up failed, in operator words: the DNS answer code, a time-out, or no records. */
+    private static String failure(Throwable cause, String word) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof DnsErrorCauseException dns) {
+                return dns.getCode() == DnsResponseCode.NXDOMAIN ? "the name does not exist (NXDOMAIN)"
+                        : "the DNS server answered " + dns.getCode();
+            }
+            if (t instanceof DnsNameResolverTimeoutException) {
+                return "no DNS server answered in time (check cluster.dns.servers or /etc/resolv.conf)";
+            }
+        }
+        return cause instanceof UnknownHostException ? "the name has no " + word.toUpperCase(Locale.ROOT) + " records"
+                : "the look-up failed (" + cause.getMessage() + ")";
     }
 
     /** The node one record lists, or null (logged) when the record cannot name a node. */
