@@ -201,7 +201,7 @@ public final class ClusterNode implements Cluster {
         if (!running) {
             return refusedJoin();
         }
-        return mapJoin(node, dist.join(node), new InetSocketAddress(node.host(), node.distPort()));
+        return mapJoin(node, dist.join(node), NodeName.socketAddress(node.host(), node.distPort()));
     }
 
     /** Joins {@code node} reached at {@code address} (its distribution port). */
