@@ -185,7 +185,7 @@ public final class Discovery implements AutoCloseable {
             InetAddress address = InetAddress.getByAddress(ByteBufUtil.getBytes(content));
             return new Found(NodeName.parse(settings.node().name() + "@" + NetUtil.toAddressString(address)), null);
         } catch (IllegalArgumentException | IndexOutOfBoundsException | UnknownHostException | io.netty.handler.codec.CorruptedFrameException e) {
-            LOG.warn("{}: skipping a record that names no node ({}): {}", what, raw.name(), e.getMessage());
+            LOG.warn("{}: skipping a record that names no node: {}", what, e.getMessage());
             return null;
         }
     }

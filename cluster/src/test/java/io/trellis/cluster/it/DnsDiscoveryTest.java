@@ -117,6 +117,7 @@ class DnsDiscoveryTest {
     @Test
     void srvRecordsGiveNamesAndPortsAndTheTargetsResolveThroughTheSameServer() {
         String name = "_trellis._tcp." + zone;
+        dns.srv(name, 4999, "_bad." + zone); // a target that cannot be a node's host: skipped, the rest joined
         for (int i = 1; i <= 3; i++) {
             String target = "node" + i + "." + zone;
             dns.a(target, "127.0.0.1");
@@ -130,6 +131,9 @@ class DnsDiscoveryTest {
             assertThat(dns.timesAsked("node" + i + "." + zone, DnsRecordType.A)).as("node%d's host name asked of the test server", i)
                     .isGreaterThanOrEqualTo(1);
         }
+        assertThat(messages(Level.WARN)).anySatisfy(m -> assertThat(m).contains(
+                "cluster.dns.name " + name + " (cluster.dns.record_type = srv): skipping a record that names no node",
+                "'_bad." + zone + "' is not a valid host name"));
     }
 
     @Test
@@ -169,7 +173,9 @@ class DnsDiscoveryTest {
         String name = "self." + zone;
         dns.aaaa(name, "::1");
         Node alone = start("trellis" + offset + "@::1", "::1", NodeName.DIST_BASE_PORT + offset, "aaaa", name, true);
-        await().atMost(FORMED).until(() -> dns.timesAsked(name, DnsRecordType.AAAA) >= 2);
+        // Asked again with backoff: 1 s, then 2 s.
+        await().atMost(FORMED).until(() -> messages(Level.INFO).stream().anyMatch(m -> m.endsWith("asking again in 2s for the others")));
+        assertThat(dns.timesAsked(name, DnsRecordType.AAAA)).isGreaterThanOrEqualTo(2);
         assertThat(messages(Level.INFO)).anySatisfy(m -> assertThat(m).contains(
                 "cluster.dns.name " + name + " (cluster.dns.record_type = aaaa): the answer lists only this node (" + alone.name() + ")"));
         assertThat(messages(Level.INFO)).noneMatch(m -> m.contains("seed " + alone.name()));
