@@ -210,14 +210,37 @@ class DnsDiscoveryTest {
         assertThat(dns.timesAsked(name, DnsRecordType.AAAA)).isZero();
     }
 
+    @Test
+    void aDnsServerThatNeverAnswersIsNamedAsTheProblem() throws Exception {
+        String name = "silent." + zone;
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            NodeName nodeName = NodeName.parse("trellis" + offset + "@" + subnet + "2");
+            ClusterSettings settings = settings(nodeName, subnet + "2", "a", name, false)
+                    .withDnsServers(List.of((InetSocketAddress) silent.getLocalSocketAddress()));
+            start(settings, subnet + "2", NodeName.DIST_BASE_PORT + offset);
+            await().atMost(FORMED).until(() -> messages(Level.WARN).stream().anyMatch(m -> m.equals("cluster.dns.name " + name
+                    + " (cluster.dns.record_type = a): no DNS server answered in time (check cluster.dns.servers or /etc/resolv.conf);"
+                    + " this node runs alone for now, asking again in 1s")));
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
 
     private Node start(String nodeName, String host, int distPort, String recordType, String dnsName, boolean ipv6) {
-        NodeName name = NodeName.parse(nodeName);
-        ClusterSettings settings = new ClusterSettings(name, new Secret(ClusterHarness.COOKIE), ClusterSettings.DiscoveryStrategy.DNS,
-                List.of(), dnsName, recordType, ipv6, host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), true,
-                RpcPortDiscovery.STATELESS, 5369, host, 2, Duration.ofSeconds(2), Duration.ofSeconds(5), TransportSecurity.PLAIN)
+        ClusterSettings settings = settings(NodeName.parse(nodeName), host, recordType, dnsName, ipv6)
                 .withDnsServers(List.of(dns.address()));
+        return start(settings, host, distPort);
+    }
+
+    /** DNS discovery with the harness's timings, asking the system's servers until withDnsServers. */
+    private static ClusterSettings settings(NodeName name, String host, String recordType, String dnsName, boolean ipv6) {
+        return new ClusterSettings(name, new Secret(ClusterHarness.COOKIE), ClusterSettings.DiscoveryStrategy.DNS,
+                List.of(), dnsName, recordType, ipv6, host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), true,
+                RpcPortDiscovery.STATELESS, 5369, host, 2, Duration.ofSeconds(2), Duration.ofSeconds(5), TransportSecurity.PLAIN);
+    }
+
+    private Node start(ClusterSettings settings, String host, int distPort) {
+        NodeName name = settings.node();
         MqttServer mqtt = new MqttServer(BrokerSettings.defaults(), List.of(new ListenerSpec(ListenerSpec.Type.TCP, "default",
                 new InetSocketAddress(host, 0), null, null, 10_000)));
         mqtt.start();
