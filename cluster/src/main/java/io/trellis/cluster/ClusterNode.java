@@ -100,6 +100,8 @@ public final class ClusterNode implements Cluster {
     private ForwardReceiver receiver;
     private int rpcPort;
     private Discovery discovery;
+    /** Resolves peers' host names when dialling: the discovery DNS servers with DNS discovery. */
+    private io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> hostResolver;
     private volatile boolean running;
 
     /** A client id's session and where it lives. */
@@ -156,6 +158,8 @@ public final class ClusterNode implements Cluster {
                 new RefusalLog(Duration.ofMinutes(1))).withTransportSecurity(settings.transport());
         dist = new Distribution(handshake, distBind, timing, group);
         dist.usePortPlan(settings.portPlan());
+        hostResolver = io.trellis.cluster.discovery.DnsServers.hostResolver(settings);
+        dist.useResolver(hostResolver);
         receiver = new ForwardReceiver(broker, mqtt::ioGroup);
         rpcServer = new RpcServer(handshake, rpcBind, Distribution.MAX_FRAME_BYTES, receiver, group);
         local = new LocalRoutes(this::broadcast);
@@ -214,7 +218,7 @@ public final class ClusterNode implements Cluster {
         if (!running) {
             return refusedJoin();
         }
-        return mapJoin(node, dist.join(node), new InetSocketAddress(node.host(), node.distPort()));
+        return mapJoin(node, dist.join(node), NodeName.socketAddress(node.host(), node.distPort()));
     }
 
     /** Joins {@code node} reached at {@code address} (its distribution port). */
@@ -568,8 +572,8 @@ public final class ClusterNode implements Cluster {
             return;
         }
         String host = dist.address(peer).map(InetSocketAddress::getHostString).orElse(peer.host());
-        RpcClient rpc = new RpcClient(handshake, peer, new InetSocketAddress(host, info.rpcPort()), settings.rpcClientNum(),
-                Distribution.MAX_FRAME_BYTES, settings.connectTimeout(), group);
+        RpcClient rpc = new RpcClient(handshake, peer, NodeName.socketAddress(host, info.rpcPort()), settings.rpcClientNum(),
+                Distribution.MAX_FRAME_BYTES, settings.connectTimeout(), group, hostResolver);
         PeerForwarder f = new PeerForwarder(peer, rpc, group.next(), MAX_HELD_PER_CONNECTION, ACK_TIMEOUT, forwardDropped);
         forwarders.put(peer, f);
         unstrand(peer, info, f);
@@ -755,6 +759,9 @@ public final class ClusterNode implements Cluster {
         }
         if (dist != null) {
             dist.close();
+        }
+        if (hostResolver != null && hostResolver != io.netty.resolver.DefaultAddressResolverGroup.INSTANCE) {
+            hostResolver.close();
         }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

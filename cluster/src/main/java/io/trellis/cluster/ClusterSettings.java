@@ -6,6 +6,9 @@ import io.trellis.config.Secret;
 import io.trellis.config.TrellisConfig;
 import io.trellis.cluster.transport.TransportSecurity;
 import io.trellis.cluster.transport.TransportSecurityConfig;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +39,29 @@ public record ClusterSettings(
         int rpcClientNum,
         Duration connectTimeout,
         Duration authenticationTimeout,
-        TransportSecurity transport) {
+        TransportSecurity transport,
+        List<InetSocketAddress> dnsServers) {
+
+    /** The DNS port a {@code cluster.dns.servers} entry without a port gets. */
+    public static final int DNS_PORT = 53;
+
+    /** The system's DNS servers for discovery (callers from before {@code cluster.dns.servers}). */
+    public ClusterSettings(NodeName node, Secret cookie, DiscoveryStrategy discovery, List<NodeName> staticSeeds, String dnsName,
+                           String dnsRecordType, boolean ipv6Dist, String distBindAddress, Duration heartbeatInterval,
+                           Duration nodeDownTimeout, Duration autoclean, boolean autoheal, RpcPortDiscovery rpcPortDiscovery,
+                           int rpcServerPort, String rpcListenAddress, int rpcClientNum, Duration connectTimeout,
+                           Duration authenticationTimeout, TransportSecurity transport) {
+        this(node, cookie, discovery, staticSeeds, dnsName, dnsRecordType, ipv6Dist, distBindAddress, heartbeatInterval,
+                nodeDownTimeout, autoclean, autoheal, rpcPortDiscovery, rpcServerPort, rpcListenAddress, rpcClientNum,
+                connectTimeout, authenticationTimeout, transport, List.of());
+    }
+
+    /** The same settings asking {@code servers} (empty: the system's) for DNS discovery and SRV target hosts. */
+    public ClusterSettings withDnsServers(List<InetSocketAddress> servers) {
+        return new ClusterSettings(node, cookie, discovery, staticSeeds, dnsName, dnsRecordType, ipv6Dist, distBindAddress,
+                heartbeatInterval, nodeDownTimeout, autoclean, autoheal, rpcPortDiscovery, rpcServerPort, rpcListenAddress,
+                rpcClientNum, connectTimeout, authenticationTimeout, transport, List.copyOf(servers));
+    }
 
     /** Plain TCP on both channels (tests and callers from before TLS). */
     public ClusterSettings(NodeName node, Secret cookie, DiscoveryStrategy discovery, List<NodeName> staticSeeds, String dnsName,
@@ -46,7 +71,7 @@ public record ClusterSettings(
                            Duration authenticationTimeout) {
         this(node, cookie, discovery, staticSeeds, dnsName, dnsRecordType, ipv6Dist, distBindAddress, heartbeatInterval,
                 nodeDownTimeout, autoclean, autoheal, rpcPortDiscovery, rpcServerPort, rpcListenAddress, rpcClientNum,
-                connectTimeout, authenticationTimeout, TransportSecurity.PLAIN);
+                connectTimeout, authenticationTimeout, TransportSecurity.PLAIN, List.of());
     }
 
     /** {@code cluster.discovery_strategy}. */
@@ -83,6 +108,16 @@ public record ClusterSettings(
         if (discovery == DiscoveryStrategy.DNS && config.get(Keys.CLUSTER_DNS_NAME).isEmpty()) {
             problems.add(Keys.CLUSTER_DNS_NAME.path() + ": is empty while cluster.discovery_strategy = dns; write the DNS name that lists the nodes");
         }
+        List<InetSocketAddress> dnsServers = new ArrayList<>();
+        for (String server : config.get(Keys.CLUSTER_DNS_SERVERS)) {
+            InetSocketAddress address = dnsServer(server);
+            if (address == null) {
+                problems.add(Keys.CLUSTER_DNS_SERVERS.path() + ": '" + server + "' is not an IP address with an optional port;"
+                        + " write e.g. \"10.0.0.2\", \"127.0.0.1:8600\" or \"[fd00::53]:53\"");
+            } else {
+                dnsServers.add(address);
+            }
+        }
         Duration heartbeat = config.get(Keys.CLUSTER_HEARTBEAT_INTERVAL);
         Duration down = config.get(Keys.CLUSTER_NODE_DOWN_TIMEOUT);
         if (down.compareTo(heartbeat.multipliedBy(3)) < 0) {
@@ -109,7 +144,7 @@ public record ClusterSettings(
                 heartbeat, down, config.get(Keys.CLUSTER_AUTOCLEAN), config.get(Keys.CLUSTER_AUTOHEAL),
                 RpcPortDiscovery.fromConfig(config.get(Keys.RPC_PORT_DISCOVERY)), config.get(Keys.RPC_SERVER_PORT),
                 config.get(Keys.RPC_LISTEN_ADDRESS), config.get(Keys.RPC_CLIENT_NUM), config.get(Keys.RPC_CONNECT_TIMEOUT),
-                config.get(Keys.RPC_AUTHENTICATION_TIMEOUT), transport);
+                config.get(Keys.RPC_AUTHENTICATION_TIMEOUT), transport, List.copyOf(dnsServers));
     }
 
     /** Whether this node may cluster: not singleton, and a cookie that {@link CookiePolicy} accepts. */
@@ -125,6 +160,43 @@ public record ClusterSettings(
         return new PortPlan(rpcPortDiscovery, rpcServerPort);
     }
 
+    /** {@code ip}, {@code ipv4:port} or {@code [ipv6]:port} (port 53 if none); null if it is none of these. */
+    static InetSocketAddress dnsServer(String text) {
+        String host = text;
+        int port = DNS_PORT;
+        int colon = text.lastIndexOf(':');
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0 || (close + 1 < text.length() && text.charAt(close + 1) != ':')) {
+                return null;
+            }
+            host = text.substring(1, close);
+            if (close + 1 < text.length()) {
+                port = port(text.substring(close + 2));
+            }
+        } else if (colon >= 0 && colon == text.indexOf(':')) {
+            host = text.substring(0, colon);
+            port = port(text.substring(colon + 1));
+        }
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+        if (ip == null || port < 0 || host.indexOf('%') >= 0) {
+            return null;
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), port); // a literal: no look-up
+        } catch (java.net.UnknownHostException e) {
+            return null; // not reached: the length is 4 or 16
+        }
+    }
+
+    private static int port(String text) {
+        if (!text.matches("[0-9]{1,5}")) {
+            return -1;
+        }
+        int p = Integer.parseInt(text);
+        return p >= 1 && p <= 65535 ? p : -1;
+    }
+
     private static String format(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
@@ -133,6 +205,8 @@ public record ClusterSettings(
     @Override
     public String toString() {
         return "ClusterSettings(node=" + node + ", cookie=******, discovery=" + discovery + ", seeds=" + staticSeeds
+                + (discovery == DiscoveryStrategy.DNS ? ", dns=" + dnsRecordType + " " + dnsName + " via "
+                        + (dnsServers.isEmpty() ? "resolv.conf" : dnsServers) : "")
                 + ", heartbeat=" + heartbeatInterval + ", nodeDown=" + nodeDownTimeout + ", dist=" + transport.dist() + ", rpc=" + transport.rpc() + ")";
     }
 }

@@ -2,6 +2,7 @@ package io.trellis.cluster;
 
 import io.netty.util.NetUtil;
 import java.math.BigInteger;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -120,6 +121,18 @@ public final class NodeName implements Comparable<NodeName> {
     /** Whether the host is an IPv6 literal (needs brackets in host:port). */
     public boolean hostIsIpv6() {
         return host.indexOf(':') >= 0;
+    }
+
+    /**
+     * Where to dial {@code host} (a node name's host) at {@code port}: an IP literal as is, a DNS
+     * name unresolved, so that the dialling bootstrap's resolver looks it up when it connects, on
+     * the DNS servers the cluster uses ({@code cluster.dns.servers} with DNS discovery), never in
+     * a blocking call here.
+     */
+    public static InetSocketAddress socketAddress(String host, int port) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return NetUtil.isValidIpV4Address(h) || NetUtil.isValidIpV6Address(h) ? new InetSocketAddress(h, port)
+                : InetSocketAddress.createUnresolved(h, port);
     }
 
     /** N: the trailing digits of name, modulo 60000; 0 without trailing digits. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.trellis.config.ConfigException;
 import io.trellis.config.TrellisConfig;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -67,5 +68,26 @@ class ClusterSettingsTest {
         assertThat(problems("cluster.static.seeds = [\"no-at-sign\"]").getMessage()).contains("cluster.static.seeds", "name@host");
         ClusterSettings single = settings("node.cookie = \"" + COOKIE + "\"\ncluster.discovery_strategy = singleton");
         assertThat(single.clusteringDecision().reason()).contains("singleton");
+    }
+
+    @Test
+    void dnsServersAreIpAddressesWithOptionalPortsAndEmptyMeansTheSystems() throws Exception {
+        assertThat(settings("").dnsServers()).as("empty: /etc/resolv.conf").isEmpty();
+        ClusterSettings s = settings("cluster { discovery_strategy = dns, dns.name = \"nodes.example.com\",\n"
+                + " dns.servers = [\"10.0.0.2\", \"127.0.0.1:8600\", \"fd00::53\", \"[fd00::54]:5353\"] }");
+        assertThat(s.dnsServers()).containsExactly(new InetSocketAddress("10.0.0.2", 53), new InetSocketAddress("127.0.0.1", 8600),
+                new InetSocketAddress("fd00::53", 53), new InetSocketAddress("fd00::54", 5353));
+        assertThat(s.toString()).contains("dns=a nodes.example.com via [");
+    }
+
+    @Test
+    void aDnsServerThatIsNotAnAddressIsRefusedNamingTheKey() {
+        for (String bad : new String[] {"dns.example.com", "10.0.0.2:0", "10.0.0.2:70000", "[fd00::53", "fd00::53]:53", "10.0.0.256"}) {
+            assertThat(problems("cluster.dns.servers = [\"" + bad + "\"]").getMessage()).as(bad)
+                    .contains("cluster.dns.servers", "IP address");
+        }
+        assertThat(ClusterSettings.dnsServer("[fd00::53]x")).isNull();
+        assertThat(ClusterSettings.dnsServer("[fd00::53]:")).isNull();
+        assertThat(ClusterSettings.dnsServer("10.0.0.1")).isEqualTo(new InetSocketAddress("10.0.0.1", 53));
     }
 }

@@ -60,4 +60,15 @@ class NodeNameTest {
         assertThatThrownBy(() -> NodeName.parse("n".repeat(20) + "@" + longHost))
                 .hasMessageContaining("longer than 200 bytes");
     }
+
+    @Test
+    void socketAddressKeepsIpLiteralsAndLeavesHostNamesToTheDiallersResolver() {
+        assertThat(NodeName.socketAddress("10.0.0.1", 4371).isUnresolved()).isFalse();
+        assertThat(NodeName.socketAddress("::1", 4371).getAddress().isLoopbackAddress()).isTrue();
+        assertThat(NodeName.socketAddress("[fd00::5]", 4371).getAddress()).isEqualTo(NodeName.socketAddress("fd00::5", 4371).getAddress());
+        assertThat(NodeName.socketAddress("trellis1.nodes.example.com", 4371))
+                .satisfies(a -> assertThat(a.isUnresolved()).isTrue())
+                .satisfies(a -> assertThat(a.getHostString()).isEqualTo("trellis1.nodes.example.com"))
+                .satisfies(a -> assertThat(a.getPort()).isEqualTo(4371));
+    }
 }

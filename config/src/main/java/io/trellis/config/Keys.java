@@ -71,6 +71,13 @@ public final class Keys {
             .byDefault("localhost").doc("With discovery_strategy = dns: the DNS name whose records list the nodes.");
     public static final KeyDef<String> CLUSTER_DNS_RECORD_TYPE = oneOf("cluster.dns.record_type", "a", "aaaa", "srv")
             .byDefault("a").doc("With discovery_strategy = dns: which records of cluster.dns.name give the peers' hosts (a, aaaa) or hosts and names (srv).");
+    public static final KeyDef<List<String>> CLUSTER_DNS_SERVERS = key("cluster.dns.servers", ValueTypes.stringList(null))
+            .check(servers -> servers.stream().allMatch(Keys::isDnsServer), "an entry is not an IP address with an optional port",
+                    "write each server as an IP address, optionally with a port: [\"10.0.0.2\", \"127.0.0.1:8600\", \"[fd00::53]:53\"]")
+            .byDefault("").doc("With discovery_strategy = dns: the DNS servers to ask (IP or IP:port, port 53 by default), in order;"
+                    + " empty = the system's (/etc/resolv.conf). Set it when the names are served by a DNS server the system does not use,"
+                    + " e.g. Consul's DNS on port 8600. Host names of SRV targets are resolved through the same servers when nodes dial each other."
+                    + " Trellis's own key: EMQX takes these from Erlang's inetrc instead.");
     public static final KeyDef<Duration> CLUSTER_AUTOCLEAN = duration("cluster.autoclean").word("infinity", INFINITY)
             .byDefault("24h").doc("A node down longer than this is removed from the cluster; infinity = never.");
     public static final KeyDef<Boolean> CLUSTER_AUTOHEAL = bool("cluster.autoheal")
@@ -201,7 +208,7 @@ public final class Keys {
     public static final KeyDef<Boolean> AUTHN_ALLOW_ANONYMOUS = bool("authentication_settings.allow_anonymous")
             .byDefault("true").doc("Trellis addition (EMQX 5 has no such key): with no authenticator configured, whether anonymous clients may connect. false refuses every client until an authenticator is configured. It never lets a client past a configured chain.");
     public static final KeyDef<Integer> AUTHN_FAILURE_BAN_MAX_FAILURES = integer("authentication_settings.failure_ban.max_failures", 0, 1_000_000)
-            .byDefault("10").doc("Trellis addition: this many failed logins from one peer address, or for one client id, within failure_ban.window ban that address or client id for failure_ban.ban_time (CONNACK 0x8A banned for MQTT 5, 0x05 for 3.1.1). 0 turns automatic bans off. Bans are node-local.");
+            .byDefault("10").doc("Trellis addition: this many failed logins from one peer address, or for one client id, within failure_ban.window ban that address or client id for failure_ban.ban_time (CONNACK 0x8A banned for MQTT 5, 0x05 for 3.1.1). 0 turns automatic bans off. Automatic bans are node-local and in memory; bans made through the API or ctl are cluster-wide.");
     public static final KeyDef<Duration> AUTHN_FAILURE_BAN_WINDOW = duration("authentication_settings.failure_ban.window")
             .byDefault("1m").doc("The sliding window in which failed logins are counted.");
     public static final KeyDef<Duration> AUTHN_FAILURE_BAN_TIME = duration("authentication_settings.failure_ban.ban_time")
@@ -357,6 +364,36 @@ public final class Keys {
 
     private static KeyDef.Builder<InetSocketAddress> bind(String path) {
         return key(path, ValueTypes.bind());
+    }
+
+    /** {@code cluster.dns.servers} entries: an IP literal, {@code ipv4:port} or {@code [ipv6]:port}. */
+    static boolean isDnsServer(String s) {
+        String host = s;
+        String port = null;
+        if (s.startsWith("[")) {
+            int close = s.indexOf(']');
+            if (close < 0) {
+                return false;
+            }
+            host = s.substring(1, close);
+            String rest = s.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    return false;
+                }
+                port = rest.substring(1);
+            }
+            if (!host.contains(":")) {
+                return false;
+            }
+        } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
+            host = s.substring(0, s.indexOf(':'));
+            port = s.substring(s.indexOf(':') + 1);
+        }
+        if (!host.matches(IP_LITERAL_REGEX)) {
+            return false;
+        }
+        return port == null || (port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535);
     }
 
     private static KeyDef.Builder<String> ipAddress(String path) {

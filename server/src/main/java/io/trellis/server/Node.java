@@ -150,12 +150,13 @@ public final class Node implements AutoCloseable, NodeView {
             cluster = startCluster();
             confLog = openConfLog();
             RulesApi rulesApi = new RulesApi(rules, confLog);
+            AuthApi authApi = new AuthApi(auth, new ObjectMapper(), confLog); // users and bans through the log
             confLog.start(clusterImpl instanceof ClusterNode cn ? cn.confTransport() : ConfTransport.alone(confLog.self()));
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
                 ManagementApi management = new ManagementApi(this, new ObjectMapper());
-                AuthApi.register(management.router(), auth, management.mapper());
+                authApi.register(management.router());
                 rulesApi.register(management.router());
                 new ClusterConfApi(confLog).register(management.router());
                 api = new ApiServer(management, keys);

@@ -19,7 +19,10 @@ import io.trellis.cluster.handshake.HandshakeSettings;
 import io.trellis.cluster.handshake.RefusalLog;
 import io.trellis.cluster.handshake.Role;
 import io.trellis.cluster.transport.ClusterChannelInitializer;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,6 +77,8 @@ public final class Distribution implements AutoCloseable {
     private final ExecutorService notifier;
     private final Map<NodeName, Member> members = new HashMap<>();
     private PortPlan portPlan;
+    /** Looks up peers' host names when dialling (Netty's default: the JDK's resolver). */
+    private volatile AddressResolverGroup<? extends SocketAddress> resolver = DefaultAddressResolverGroup.INSTANCE;
     private Channel server;
     private int port;
     private boolean stopped;
@@ -157,6 +162,14 @@ public final class Distribution implements AutoCloseable {
     /** Checks joins against this port plan: a peer whose name maps to this node's ports on this host is refused. */
     public synchronized void usePortPlan(PortPlan plan) {
         this.portPlan = plan;
+    }
+
+    /**
+     * Looks up peers' host names with {@code resolver} from now on (DNS discovery: the DNS servers
+     * that listed the peers, so a name they serve also resolves when the node is dialled again).
+     */
+    public void useResolver(AddressResolverGroup<? extends SocketAddress> resolver) {
+        this.resolver = resolver;
     }
 
     /** The port distribution listens on (after {@link #start}). */
@@ -248,7 +261,7 @@ public final class Distribution implements AutoCloseable {
                 return CompletableFuture.failedFuture(new IllegalArgumentException("cannot join: " + clashes.get(0).message()));
             }
         }
-        return join(peer, new InetSocketAddress(peer.host(), peer.distPort()));
+        return join(peer, NodeName.socketAddress(peer.host(), peer.distPort()));
     }
 
     /**
@@ -321,7 +334,7 @@ public final class Distribution implements AutoCloseable {
             }
         }
         CompletableFuture<NodeName> joined = new CompletableFuture<>();
-        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class).resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timing.connectTimeout().toMillis()))
                 .handler(ClusterChannelInitializer.forDialler(ClusterChannel.DIST, handshake, peer, MAX_FRAME_BYTES,
                         () -> new PeerHandler(this, timing)))
@@ -483,7 +496,7 @@ public final class Distribution implements AutoCloseable {
                     continue;
                 }
                 Member m = members.get(entry.name());
-                InetSocketAddress address = new InetSocketAddress(entry.name().host(), entry.port());
+                InetSocketAddress address = NodeName.socketAddress(entry.name().host(), entry.port());
                 if (m == null) {
                     m = new Member(entry.name());
                     m.address = address;

@@ -14,7 +14,10 @@ import io.trellis.cluster.handshake.HandshakeCompleted;
 import io.trellis.cluster.handshake.HandshakeHandler;
 import io.trellis.cluster.handshake.HandshakeSettings;
 import io.trellis.cluster.transport.ClusterChannelInitializer;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +38,7 @@ public final class RpcClient implements AutoCloseable {
     private final int maxFrameBytes;
     private final Duration connectTimeout;
     private final EventLoopGroup group;
+    private final AddressResolverGroup<? extends SocketAddress> resolver;
     private final AtomicReferenceArray<Channel> connections;
     /** The dial in progress per connection, so a burst of sends on a down connection dials once. */
     private final AtomicReferenceArray<CompletableFuture<HandshakeCompleted>> dialling;
@@ -44,6 +48,12 @@ public final class RpcClient implements AutoCloseable {
 
     public RpcClient(HandshakeSettings handshake, NodeName peer, InetSocketAddress address, int clientNum, int maxFrameBytes,
                      Duration connectTimeout, EventLoopGroup group) {
+        this(handshake, peer, address, clientNum, maxFrameBytes, connectTimeout, group, DefaultAddressResolverGroup.INSTANCE);
+    }
+
+    /** With {@code resolver} looking up the peer's host name when {@code address} is unresolved. */
+    public RpcClient(HandshakeSettings handshake, NodeName peer, InetSocketAddress address, int clientNum, int maxFrameBytes,
+                     Duration connectTimeout, EventLoopGroup group, AddressResolverGroup<? extends SocketAddress> resolver) {
         if (clientNum < 1 || clientNum > 256) {
             throw new IllegalArgumentException("rpc.client_num " + clientNum + " is out of range; write 1-256");
         }
@@ -53,6 +63,7 @@ public final class RpcClient implements AutoCloseable {
         this.maxFrameBytes = maxFrameBytes;
         this.connectTimeout = connectTimeout;
         this.group = group;
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.connections = new AtomicReferenceArray<>(clientNum);
         this.dialling = new AtomicReferenceArray<>(clientNum);
     }
@@ -88,7 +99,7 @@ public final class RpcClient implements AutoCloseable {
             done.completeExceptionally(new IllegalStateException("RPC client to " + peer + " is closed"));
             return done;
         }
-        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class).resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(ClusterChannelInitializer.forDialler(ClusterChannel.RPC, handshake, peer, maxFrameBytes,
                         () -> new RpcInboundHandler((from, frame) -> replies.received(from, frame))))

@@ -15,7 +15,13 @@ import java.util.function.LongSupplier;
  * with an expiry, checked at CONNECT. It also bans on its own: {@code maxFailures} failed logins
  * from one address or one client id within {@code window} ban that address or client id for
  * {@code banTime} (see {@code authentication_settings.failure_ban}); {@code maxFailures = 0} turns
- * that off. Node-local: bans are not replicated to other nodes yet.
+ * that off.
+ *
+ * <p>Two kinds, kept apart: <em>manual</em> bans ({@link #add}: the API and ctl) are the ones a
+ * cluster replicates and a node persists ({@link #manual()}); <em>automatic</em> bans from failed
+ * logins stay on the node that counted the failures and in memory only (short-lived, and an
+ * attacker cycling client ids must not be able to write to the replicated, never-compacted
+ * config log). {@link #find} and {@link #list} see both.
  *
  * <p>Thread-safe. Time comes from {@code clock} (epoch milliseconds) so tests can move it.
  */
@@ -49,6 +55,8 @@ public final class BanList {
     private record Key(As as, String who) {}
 
     private final Map<Key, Ban> bans = new ConcurrentHashMap<>();
+    private final Map<Key, Ban> automatic = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean manualExpired = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<Key, ArrayDeque<Long>> failures = new ConcurrentHashMap<>();
     private final LongSupplier clock;
     private final int maxFailures;
@@ -72,19 +80,58 @@ public final class BanList {
         return clock.getAsLong();
     }
 
+    /** Adds (or replaces) a manual ban. */
     public void add(Ban ban) {
         bans.put(new Key(ban.as(), ban.who()), ban);
     }
 
+    /** Lifts the manual and the automatic ban of {@code who}; true when there was one. */
     public boolean delete(As as, String who) {
-        return bans.remove(new Key(as, who)) != null;
+        Key k = new Key(as, who);
+        boolean manual = bans.remove(k) != null;
+        return automatic.remove(k) != null | manual;
     }
 
-    /** Bans in force, oldest first; expired ones are dropped on the way. */
+    /** Lifts only the automatic ban of {@code who} (this node's); true when there was one. */
+    public boolean deleteAutomatic(As as, String who) {
+        return automatic.remove(new Key(as, who)) != null;
+    }
+
+    /** True when a manual ban of {@code who} is in force. */
+    public boolean hasManual(As as, String who) {
+        Ban b = bans.get(new Key(as, who));
+        return b != null && b.until() > now();
+    }
+
+    /** Bans in force, manual and automatic, oldest first; expired ones are dropped on the way. */
     public List<Ban> list() {
+        dropExpired();
+        return java.util.stream.Stream.concat(bans.values().stream(), automatic.values().stream())
+                .sorted(Comparator.comparingLong(Ban::at).thenComparing(Ban::who)).toList();
+    }
+
+    /** Manual bans in force, oldest first: what a node persists and a cluster replicates. */
+    public List<Ban> manual() {
         long now = now();
-        bans.values().removeIf(b -> b.until() <= now);
-        return bans.values().stream().sorted(Comparator.comparingLong(Ban::at).thenComparing(Ban::who)).toList();
+        return bans.values().stream().filter(b -> b.until() > now)
+                .sorted(Comparator.comparingLong(Ban::at).thenComparing(Ban::who)).toList();
+    }
+
+    /**
+     * Drops expired bans of both kinds; true when manual bans expired since the last call (here or
+     * in {@link #find}): a persisted copy of {@link #manual()} is then stale.
+     */
+    public boolean purgeExpired() {
+        dropExpired();
+        return manualExpired.getAndSet(false);
+    }
+
+    private void dropExpired() {
+        long now = now();
+        automatic.values().removeIf(b -> b.until() <= now);
+        if (bans.values().removeIf(b -> b.until() <= now)) {
+            manualExpired.set(true);
+        }
     }
 
     /** The ban in force for any of the three, or empty. Null arguments are skipped. */
@@ -92,10 +139,12 @@ public final class BanList {
         long now = now();
         for (Key k : new Key[] {key(As.CLIENTID, clientId), key(As.USERNAME, username), key(As.PEERHOST, peerHost)}) {
             if (k == null) continue;
-            Ban b = bans.get(k);
-            if (b == null) continue;
-            if (b.until() > now) return Optional.of(b);
-            bans.remove(k, b);
+            for (Map<Key, Ban> kind : List.of(bans, automatic)) {
+                Ban b = kind.get(k);
+                if (b == null) continue;
+                if (b.until() > now) return Optional.of(b);
+                if (kind.remove(k, b) && kind == bans) manualExpired.set(true);
+            }
         }
         return Optional.empty();
     }
@@ -133,7 +182,7 @@ public final class BanList {
             return t;
         });
         if (reached[0]) {
-            add(new Ban(k.as(), k.who(), "authentication_settings.failure_ban",
+            automatic.put(k, new Ban(k.as(), k.who(), "authentication_settings.failure_ban",
                     maxFailures + " failed logins within " + windowMillis / 1000 + "s", now, now + banTimeMillis));
         }
     }

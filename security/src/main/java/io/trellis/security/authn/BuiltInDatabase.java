@@ -79,7 +79,14 @@ public final class BuiltInDatabase implements Authenticator {
    * {@code superuser} is not null).
    */
   public UserInfo updateUser(String userId, String newPassword, Boolean superuser) {
-    HashedPassword rehashed = newPassword == null ? null : hashNew(newPassword);
+    return updateHashed(userId, newPassword == null ? null : hashNew(newPassword), superuser);
+  }
+
+  /**
+   * Changes a user's stored hash (when {@code rehashed} is not null, already hashed: a replicated
+   * change) and/or superuser flag (when {@code superuser} is not null).
+   */
+  public UserInfo updateHashed(String userId, HashedPassword rehashed, Boolean superuser) {
     UserRecord updated = users.computeIfPresent(userId, (id, old) -> new UserRecord(id,
         rehashed == null ? old.password() : rehashed,
         superuser == null ? old.superuser() : superuser));

@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.trellis.mqtt.auth.BanList;
+import io.trellis.cluster.conf.ConfLog;
 import io.trellis.security.authn.BuiltInDatabase;
+import io.trellis.security.authn.HashedPassword;
+import io.trellis.server.conf.ReplicatedKind;
 import io.trellis.security.authn.ImportResult;
 import io.trellis.security.authn.UserImport;
 import io.trellis.security.authn.UserImportException;
@@ -43,21 +46,50 @@ import java.util.Map;
  * The authenticator id may also be written URL-encoded ({@code password_based%3Abuilt_in_database}).
  * Answers show user ids and the superuser flag only: never a password, hash or salt. Every change
  * to users is written to disk before the answer.
+ *
+ * <p>With the cluster config log ({@link #AuthApi(NodeAuth, ObjectMapper, ConfLog)}) every change of
+ * users and manual bans goes through it: this node hashes a new password, logs only the hash
+ * ({@link UserChanges}, {@link BanChanges}), and answers once the change is applied here; a change
+ * the log cannot commit (no majority) answers 503. Lifting a ban that exists only as this node's
+ * automatic ban is done here alone.
  */
 public final class AuthApi {
     private static final String[] AUTHN_IDS = {"password_based:built_in_database", "password_based%3Abuilt_in_database",
         "password_based%3abuilt_in_database"};
 
+    /** Users per log entry of an import (the log takes entries up to 4 MB). */
+    static final int IMPORT_BATCH = 1000;
+
     private final NodeAuth auth;
     private final ObjectMapper mapper;
+    private final ReplicatedKind<UserChanges.UserChange> userChanges;
+    private final ReplicatedKind<BanChanges.BanChange> banChanges;
 
-    private AuthApi(NodeAuth auth, ObjectMapper mapper) {
+    /**
+     * Changes go through {@code log} (null: applied on this node only). Registers the appliers with
+     * the log, so make this before {@code log.start}.
+     */
+    public AuthApi(NodeAuth auth, ObjectMapper mapper, ConfLog log) {
         this.auth = auth;
         this.mapper = mapper;
+        UserChanges users = new UserChanges(auth);
+        BanChanges bans = new BanChanges(auth);
+        if (log == null) {
+            userChanges = ReplicatedKind.local(UserChanges.KIND, UserChanges.UserChange.class, users::apply);
+            banChanges = ReplicatedKind.local(BanChanges.KIND, BanChanges.BanChange.class, bans::apply);
+        } else {
+            userChanges = ReplicatedKind.register(log, UserChanges.KIND, UserChanges.UserChange.class, users::apply);
+            banChanges = ReplicatedKind.register(log, BanChanges.KIND, BanChanges.BanChange.class, bans::apply);
+        }
     }
 
+    /** The endpoints, changes applied on this node only (no cluster config log). */
     public static void register(Router router, NodeAuth auth, ObjectMapper mapper) {
-        AuthApi api = new AuthApi(auth, mapper);
+        new AuthApi(auth, mapper, null).register(router);
+    }
+
+    public void register(Router router) {
+        AuthApi api = this;
         for (String id : AUTHN_IDS) {
             String base = "/api/v5/authentication/" + id;
             router.add(GET, base + "/users", api::listUsers)
@@ -109,15 +141,12 @@ public final class AuthApi {
         String userId = text(body, "user_id", true);
         String password = text(body, "password", true);
         boolean superuser = body.path("is_superuser").asBoolean(false);
-        UserInfo created;
-        try {
-            created = db().addUser(userId, password, superuser);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(e.getMessage().contains("already exists") ? HttpResponseStatus.CONFLICT
-                    : HttpResponseStatus.BAD_REQUEST, e.getMessage().contains("already exists") ? "ALREADY_EXISTS"
-                    : "BAD_REQUEST", e.getMessage());
+        BuiltInDatabase db = db();
+        if (db.lookupUser(userId).isPresent()) {
+            throw new ApiException(HttpResponseStatus.CONFLICT, "ALREADY_EXISTS", "user '" + userId + "' already exists; update it instead");
         }
-        auth.saveUsers();
+        UserRecord user = new UserRecord(userId, hash(db, password), superuser);
+        UserInfo created = (UserInfo) userChanges.submit(UserChanges.add(user));
         return ApiResponse.json(HttpResponseStatus.CREATED, userJson(created));
     }
 
@@ -134,21 +163,16 @@ public final class AuthApi {
         if (password == null && superuser == null) {
             throw ApiException.badRequest("nothing to change: send password and/or is_superuser");
         }
-        if (db().lookupUser(id).isEmpty()) throw noUser(id);
-        UserInfo updated;
-        try {
-            updated = db().updateUser(id, password, superuser);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-        auth.saveUsers();
+        BuiltInDatabase db = db();
+        if (db.lookupUser(id).isEmpty()) throw noUser(id);
+        UserInfo updated = (UserInfo) userChanges.submit(UserChanges.update(id, password == null ? null : hash(db, password), superuser));
         return ApiResponse.ok(userJson(updated));
     }
 
     private ApiResponse deleteUser(ApiRequest r) throws IOException {
         String id = r.pathParam("user_id");
-        if (!db().deleteUser(id)) throw noUser(id);
-        auth.saveUsers();
+        if (db().lookupUser(id).isEmpty()) throw noUser(id);
+        userChanges.submit(UserChanges.delete(id));
         return ApiResponse.noContent();
     }
 
@@ -169,14 +193,23 @@ public final class AuthApi {
         } catch (UserImportException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        ImportResult result = db().importUsers(users, true);
-        auth.saveUsers();
+        int[] sums = new int[5];
+        for (int from = 0; from < users.size(); from += IMPORT_BATCH) {
+            // each batch is one log entry; a batch refused (no majority) stops the import, the earlier ones stay
+            ImportResult batch = (ImportResult) userChanges.submit(UserChanges.importing(
+                    users.subList(from, Math.min(users.size(), from + IMPORT_BATCH))));
+            sums[0] += batch.total();
+            sums[1] += batch.success();
+            sums[2] += batch.override();
+            sums[3] += batch.skipped();
+            sums[4] += batch.failed();
+        }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("total", result.total());
-        m.put("success", result.success());
-        m.put("override", result.override());
-        m.put("skipped", result.skipped());
-        m.put("failed", result.failed());
+        m.put("total", sums[0]);
+        m.put("success", sums[1]);
+        m.put("override", sums[2]);
+        m.put("skipped", sums[3]);
+        m.put("failed", sums[4]);
         return ApiResponse.ok(m);
     }
 
@@ -219,8 +252,7 @@ public final class AuthApi {
         if (until <= now) throw ApiException.badRequest("until must be in the future");
         String by = text(body, "by", false);
         BanList.Ban ban = new BanList.Ban(as, who, by == null ? "mgmt_api" : by, text(body, "reason", false), at, until);
-        auth.bans().add(ban);
-        return ApiResponse.ok(banJson(ban));
+        return ApiResponse.ok(banJson((BanList.Ban) banChanges.submit(BanChanges.add(ban))));
     }
 
     private ApiResponse deleteBan(ApiRequest r) {
@@ -230,8 +262,11 @@ public final class AuthApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        if (!auth.bans().delete(as, r.pathParam("who"))) {
-            throw ApiException.notFound("NOT_FOUND", "no ban for " + as.id() + " " + r.pathParam("who"));
+        String who = r.pathParam("who");
+        if (auth.bans().hasManual(as, who)) {
+            banChanges.submit(BanChanges.delete(as, who)); // lifts the automatic bans of who on every node too
+        } else if (!auth.bans().deleteAutomatic(as, who)) {
+            throw ApiException.notFound("NOT_FOUND", "no ban for " + as.id() + " " + who);
         }
         return ApiResponse.noContent();
     }
@@ -272,6 +307,11 @@ public final class AuthApi {
     }
 
     private static ApiException noUser(String id) {
-        return ApiException.notFound("NOT_FOUND", "user '" + id + "' does not exist");
+        return UserChanges.noUser(id);
+    }
+
+    /** Hashed here, on the node that received the password: only the hash goes further. */
+    private static HashedPassword hash(BuiltInDatabase db, String password) {
+        return db.hashing().hash(password.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -35,6 +35,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.io.UncheckedIOException;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,8 +48,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code mqtt.peer_cert_as_*}. An element this build cannot serve (unknown kind, a JWT or HTTP
  * backend before those land, an unreadable ACL file) is a config error naming its index.
  *
- * <p>The built-in database's users persist under node.data_dir ({@link UserStore}); the API and
- * {@code trellis ctl users} change them through {@link #users()} and {@link #saveUsers()}.
+ * <p>The built-in database's users persist under node.data_dir ({@link UserStore}), the manual
+ * bans too ({@link BanStore}); the API and {@code trellis ctl} change both through the cluster
+ * config log ({@link UserChanges}, {@link BanChanges}), whose appliers call {@link #changeUsers}
+ * and {@link #saveBans()}. Expired bans are dropped from memory and from the file by a sweep.
  */
 public final class NodeAuth implements AutoCloseable {
 
@@ -55,6 +60,8 @@ public final class NodeAuth implements AutoCloseable {
     private final UserStore store;
     private final Authorizer authorizer; // null when authorization is off
     private final BanList bans;
+    private final BanStore banStore;
+    private ScheduledExecutorService banExpiry;
     private final NodeAccessControl.Settings settings;
     private final Set<String> listenersWithoutAuthn;
     private final ExecutorService authnExecutor;
@@ -62,12 +69,13 @@ public final class NodeAuth implements AutoCloseable {
     private JwtAclStore jwtAcls;
 
     private NodeAuth(List<Authenticator> authenticators, BuiltInDatabase users, UserStore store, Authorizer authorizer,
-                     BanList bans, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn) {
+                     BanList bans, BanStore banStore, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn) {
         this.authenticators = authenticators;
         this.users = users;
         this.store = store;
         this.authorizer = authorizer;
         this.bans = bans;
+        this.banStore = banStore;
         this.settings = settings;
         this.listenersWithoutAuthn = listenersWithoutAuthn;
         AtomicInteger n = new AtomicInteger();
@@ -80,7 +88,14 @@ public final class NodeAuth implements AutoCloseable {
 
     /** Anonymous access, no authorization, no automatic bans: a node built without a config file. */
     public static NodeAuth allowAll(Path dataDir) {
-        return new NodeAuth(List.of(), null, new UserStore(dataDir), null, BanList.manualOnly(),
+        BanStore banStore = new BanStore(dataDir);
+        BanList bans = BanList.manualOnly();
+        try {
+            banStore.load(bans.now()).forEach(bans::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        return new NodeAuth(List.of(), null, new UserStore(dataDir), null, bans, banStore,
                 NodeAccessControl.Settings.defaults(), Set.of());
     }
 
@@ -181,6 +196,13 @@ public final class NodeAuth implements AutoCloseable {
         BanList bans = new BanList(System::currentTimeMillis, c.get(Keys.AUTHN_FAILURE_BAN_MAX_FAILURES),
                 c.<Duration>get(Keys.AUTHN_FAILURE_BAN_WINDOW).toMillis(),
                 c.<Duration>get(Keys.AUTHN_FAILURE_BAN_TIME).toMillis());
+        BanStore banStore = new BanStore(dataDir);
+        try {
+            banStore.load(bans.now()).forEach(bans::add);
+        } catch (IOException e) {
+            closeAll(closeables, http);
+            throw new ConfigException(List.of(e.getMessage()));
+        }
         NodeAccessControl.Settings settings = new NodeAccessControl.Settings(c.get(Keys.AUTHN_ALLOW_ANONYMOUS),
                 c.get(Keys.AUTHZ_CACHE_MAX_SIZE), c.get(Keys.AUTHZ_CACHE_TTL), c.get(Keys.AUTHZ_CACHE_ENABLE),
                 PeerCertAs.fromConfig(c.get(Keys.MQTT_PEER_CERT_AS_USERNAME), "mqtt.peer_cert_as_username"),
@@ -190,7 +212,7 @@ public final class NodeAuth implements AutoCloseable {
         addWithoutAuthn(c, "ssl", Keys.SSL_ENABLE_AUTHN, noAuthn);
         addWithoutAuthn(c, "ws", Keys.WS_ENABLE_AUTHN, noAuthn);
         addWithoutAuthn(c, "wss", Keys.WSS_ENABLE_AUTHN, noAuthn);
-        NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, settings, Set.copyOf(noAuthn));
+        NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, banStore, settings, Set.copyOf(noAuthn));
         auth.jwtAcls = jwtAcls;
         auth.closeables.addAll(closeables);
         if (http.client != null) auth.closeables.add(http.client);
@@ -245,8 +267,16 @@ public final class NodeAuth implements AutoCloseable {
         };
     }
 
-    /** The access control to install in the broker. */
-    public NodeAccessControl accessControl(BrokerMetrics metrics) {
+    /** The access control to install in the broker; starts the sweep of expired bans. */
+    public synchronized NodeAccessControl accessControl(BrokerMetrics metrics) {
+        if (banExpiry == null) {
+            banExpiry = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "trellis-ban-expiry");
+                t.setDaemon(true);
+                return t;
+            });
+            banExpiry.scheduleWithFixedDelay(this::sweepExpiredBans, BAN_SWEEP_SECONDS, BAN_SWEEP_SECONDS, TimeUnit.SECONDS);
+        }
         NodeAccessControl access = new NodeAccessControl(authenticators, authorizer, bans, settings, authnExecutor,
                 metrics, listenersWithoutAuthn);
         if (jwtAcls != null) access.onNonJwtLogin(jwtAcls::forget);
@@ -267,6 +297,51 @@ public final class NodeAuth implements AutoCloseable {
         if (users != null) store.save(users.snapshot());
     }
 
+    /** A change of the built-in database's users. */
+    @FunctionalInterface
+    public interface UsersChange<T> {
+        T apply(BuiltInDatabase db) throws IOException;
+    }
+
+    /**
+     * Runs {@code change} on the built-in database and persists the result. On a node whose chain
+     * has no built-in database the change still applies to the stored file (hashes are kept as
+     * they are, not checked), so the users are there if the authenticator is configured later.
+     */
+    public synchronized <T> T changeUsers(UsersChange<T> change) throws IOException {
+        BuiltInDatabase db = users;
+        if (db == null) {
+            db = new BuiltInDatabase(UserIdType.USERNAME, new PasswordHashing.Simple(PasswordHashing.SimpleAlgorithm.SHA256,
+                    PasswordHashing.SaltPosition.PREFIX));
+            try {
+                for (var u : store.load(db.hashing())) db.putUser(u);
+            } catch (UserImportException e) {
+                throw new IOException("cannot read the stored users: " + e.getMessage() + " (fix or move away " + store.file() + ")", e);
+            }
+        }
+        T result = change.apply(db);
+        store.save(db.snapshot());
+        return result;
+    }
+
+    /** Persists the manual bans in force (after a change, or when some expired). */
+    public void saveBans() throws IOException {
+        synchronized (banStore) {
+            banStore.save(bans.manual());
+        }
+    }
+
+    /** How often expired bans are dropped from memory and from the file. */
+    static final long BAN_SWEEP_SECONDS = 30;
+
+    void sweepExpiredBans() {
+        try {
+            if (bans.purgeExpired()) saveBans();
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(NodeAuth.class).warn("cannot rewrite {} after bans expired: {}", banStore.file(), e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         for (AutoCloseable c : closeables) {
@@ -275,6 +350,9 @@ public final class NodeAuth implements AutoCloseable {
             } catch (Exception e) {
                 // closing JWKS refresh / HTTP client threads: nothing more to do
             }
+        }
+        synchronized (this) {
+            if (banExpiry != null) banExpiry.shutdownNow();
         }
         authnExecutor.shutdownNow();
         try {

@@ -9,12 +9,8 @@ import io.trellis.security.authn.UserImportException;
 import io.trellis.security.authn.UserRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -22,7 +18,8 @@ import java.util.List;
  * EMQX's JSON export shape ({@code user_id}, {@code password_hash}, {@code salt},
  * {@code is_superuser}): hashes only, never a password. Written whole to a temporary file with mode
  * 600, then moved over the old one atomically, so a crash leaves the old or the new file, never half
- * of one. Node-local: replication to the other nodes of a cluster is a later issue.
+ * of one. In a cluster every node applies the same changes from the cluster config log
+ * ({@link UserChanges}), so this file is the node's copy of the log's users up to its applied tnx id.
  */
 public final class UserStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,21 +49,6 @@ public final class UserStore {
             o.put("salt", u.password().salt());
             o.put("is_superuser", u.superuser());
         }
-        Path dir = file.getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException | FileAlreadyExistsException notPosix) {
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp);
-        }
-        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(array), StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        PrivateFile.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(array).getBytes(StandardCharsets.UTF_8));
     }
 }
