@@ -17,6 +17,8 @@ import io.trellis.cluster.handshake.CookieKey;
 import io.trellis.cluster.handshake.HandshakeFailedException;
 import io.trellis.cluster.handshake.HandshakeSettings;
 import io.trellis.cluster.handshake.RefusalLog;
+import io.trellis.cluster.heal.Partitions;
+import io.trellis.cluster.heal.SessionConflict;
 import io.trellis.cluster.rpc.RpcClient;
 import io.trellis.cluster.rpc.RpcServer;
 import io.trellis.mqtt.MqttServer;
@@ -85,6 +87,7 @@ public final class ClusterNode implements Cluster {
     private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
     private final LongAdder forwardDropped = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
+    private final Partitions partitions;
     private LocalRoutes local;
     private RetainedReplica retained;
     private EventLoopGroup group;
@@ -118,6 +121,7 @@ public final class ClusterNode implements Cluster {
         this.timing = new Distribution.Timing(settings.heartbeatInterval(), settings.nodeDownTimeout(), settings.heartbeatInterval(),
                 settings.connectTimeout(), settings.autoclean());
         this.decision = settings.clusteringDecision();
+        this.partitions = new Partitions(settings.autoheal());
     }
 
     @Override
@@ -197,6 +201,9 @@ public final class ClusterNode implements Cluster {
         if (!running) {
             return refusedJoin();
         }
+        if (mergeIfHeld(node)) {
+            return CompletableFuture.completedFuture(null);
+        }
         return mapJoin(node, dist.join(node), new InetSocketAddress(node.host(), node.distPort()));
     }
 
@@ -205,7 +212,29 @@ public final class ClusterNode implements Cluster {
         if (!running) {
             return refusedJoin();
         }
+        if (mergeIfHeld(node)) {
+            return CompletableFuture.completedFuture(null);
+        }
         return mapJoin(node, dist.join(node, address), address);
+    }
+
+    /**
+     * The operator's merge after a partition (cluster.autoheal = false): joining a node held apart
+     * merges with every node held apart (one partition, one decision); joining a node known from
+     * before a partition that is not connected now merges when it connects.
+     */
+    private boolean mergeIfHeld(NodeName node) {
+        if (!partitions.isHeld(node)) {
+            partitions.mergeRequested(node);
+            return false;
+        }
+        Set<NodeName> released = partitions.release();
+        LOG.warn("merging with {} after the network partition, as asked (ctl cluster join {}): routes, retained messages and "
+                + "sessions are exchanged; the later connection of a client id on both sides wins", released, node);
+        for (NodeName peer : released) {
+            mergeWith(peer);
+        }
+        return true;
     }
 
     private CompletableFuture<Void> refusedJoin() {
@@ -252,6 +281,7 @@ public final class ClusterNode implements Cluster {
         for (NodeName peer : new ArrayList<>(forwarders.keySet())) {
             peerDown(peer);
         }
+        partitions.forgetAll();
     }
 
     @Override
@@ -261,6 +291,7 @@ public final class ClusterNode implements Cluster {
         }
         boolean known = dist.forget(node);
         peerDown(node);
+        partitions.forget(node);
         return known;
     }
 
@@ -281,6 +312,12 @@ public final class ClusterNode implements Cluster {
                     port, info != null ? info.rpcPort() : -1));
         }
         return rows;
+    }
+
+    /** Peers back after a partition but held apart (cluster.autoheal = false) until {@code ctl cluster join}. */
+    @Override
+    public Set<NodeName> partitioned() {
+        return partitions.held();
     }
 
     @Override
@@ -406,7 +443,9 @@ public final class ClusterNode implements Cluster {
         }
         byte[] body = m.encode();
         for (NodeName peer : dist.upNodes()) {
-            dist.send(peer, body);
+            if (!partitions.isHeld(peer)) {
+                dist.send(peer, body);
+            }
         }
     }
 
@@ -417,19 +456,39 @@ public final class ClusterNode implements Cluster {
     /** Membership thread. */
     private void peerUp(NodeName peer) {
         send(peer, new DataMessage.NodeInfoV1(version, startedAt, rpcPort));
+        if (!partitions.isHeld(peer)) {
+            sendState(peer);
+        }
+    }
+
+    /** This node's full routes, retained set and sessions: what a peer needs to merge with it. */
+    private void sendState(NodeName peer) {
         synchronized (local) {
             send(peer, local.full());
         }
         send(peer, retained.full());
+        List<DataMessage.ClientEntry> clients = new ArrayList<>();
         for (Map.Entry<String, Registered> e : registry.entrySet()) {
-            if (e.getValue().node().equals(self())) {
-                send(peer, new DataMessage.ClientRegisteredV1(e.getKey(), e.getValue().connectedAt()));
+            if (e.getValue().node().equals(self()) && broker.session(e.getKey()) != null) {
+                clients.add(new DataMessage.ClientEntry(e.getKey(), e.getValue().connectedAt()));
             }
+        }
+        send(peer, new DataMessage.ClientsFullV1(clients));
+    }
+
+    /** Ends holding {@code peer} apart: it is told to merge too, gets this node's state and forwarding opens. */
+    private void mergeWith(NodeName peer) {
+        send(peer, new DataMessage.MergeV1());
+        sendState(peer);
+        DataMessage.NodeInfoV1 info = infos.get(peer);
+        if (info != null) {
+            openForwarder(peer, info);
         }
     }
 
     /** Membership thread (or a caller of leave / force-leave). */
     private void peerDown(NodeName peer) {
+        partitions.down(peer);
         remote.drop(peer);
         infos.remove(peer);
         PeerForwarder f = forwarders.remove(peer);
@@ -453,8 +512,19 @@ public final class ClusterNode implements Cluster {
         }
         if (m instanceof DataMessage.NodeInfoV1 info) {
             infos.put(from, info);
-            openForwarder(from, info);
-        } else if (m instanceof DataMessage.RoutesFullV1 full) {
+            if (admitted(from, partitions.nodeInfo(from, info.startedAtMillis()))) {
+                openForwarder(from, info);
+            }
+            return;
+        }
+        if (m instanceof DataMessage.MergeV1) {
+            merged(from);
+            return;
+        }
+        if (partitions.isHeld(from)) {
+            return; // held apart after a partition: nothing of its state is taken until the operator merges
+        }
+        if (m instanceof DataMessage.RoutesFullV1 full) {
             remote.applyFull(from, full);
         } else if (m instanceof DataMessage.RouteDeltaV1 delta) {
             if (!remote.applyDelta(from, delta)) {
@@ -473,8 +543,9 @@ public final class ClusterNode implements Cluster {
                 retained.apply(e.stamp(), e.topic(), e.message());
             }
         } else if (m instanceof DataMessage.ClientRegisteredV1 reg) {
-            registry.merge(reg.clientId(), new Registered(from, reg.connectedAtMillis()),
-                    (old, neu) -> neu.connectedAt() >= old.connectedAt() ? neu : old);
+            registry.merge(reg.clientId(), new Registered(from, reg.connectedAtMillis()), ClusterNode::later);
+        } else if (m instanceof DataMessage.ClientsFullV1 full) {
+            reconcileClients(from, full);
         } else if (m instanceof DataMessage.TakeoverRequestV1 req) {
             takeOverFrom(from, req);
         } else if (m instanceof DataMessage.TakeoverReplyV1 reply) {
@@ -485,7 +556,92 @@ public final class ClusterNode implements Cluster {
         }
     }
 
+    /** Membership thread: what a peer's NODE_INFO means after a partition; false while it is held apart. */
+    private boolean admitted(NodeName peer, Partitions.Verdict verdict) {
+        switch (verdict) {
+            case HOLD -> {
+                LOG.warn("node {} is reachable again after a network partition, but cluster.autoheal = false keeps the two sides "
+                        + "apart: no routes, retained messages or sessions are exchanged and nothing is forwarded between them "
+                        + "(the cluster config log still catches up), so a client id may be connected on both sides. To merge, run "
+                        + "`bin/trellis ctl cluster join {}` on this node (one command merges every node held apart), or restart "
+                        + "the nodes of one side; `ctl cluster status` shows the partition", peer, peer);
+                return false;
+            }
+            case STILL_HELD -> {
+                return false;
+            }
+            case HEALED -> LOG.warn("node {} is reachable again after a network partition: merging (cluster.autoheal = true); "
+                    + "a client id connected on both sides keeps its later connection", peer);
+            case MERGE_ON_COMMAND -> {
+                LOG.warn("node {} is reachable again after a network partition: merging, as asked (ctl cluster join)", peer);
+                send(peer, new DataMessage.MergeV1()); // it may hold this node apart: it merges too, then takes our state
+                sendState(peer);
+            }
+            case MERGE -> {
+            }
+        }
+        return true;
+    }
+
+    /** Membership thread: {@code from}'s operator merged after a partition; merges with it and any other node held apart. */
+    private void merged(NodeName from) {
+        if (!partitions.release(from)) {
+            return; // not held here: the state it sends next is simply taken
+        }
+        LOG.warn("node {} merged after the network partition (its operator ran ctl cluster join): merging with it", from);
+        sendState(from);
+        DataMessage.NodeInfoV1 info = infos.get(from);
+        if (info != null) {
+            openForwarder(from, info);
+        }
+        for (NodeName other : partitions.release()) {
+            LOG.warn("merging with {} too: one partition, one decision", other);
+            mergeWith(other);
+        }
+    }
+
+    /**
+     * Membership thread: {@code from}'s sessions, on a (re)connection. A client id with a session on
+     * both nodes (only a partition allows that) keeps the later connection; the node that loses
+     * disconnects its client (MQTT 5: DISCONNECT 0x8E session taken over; 3.1.1: the connection
+     * closes) and drops the session. Both nodes apply the same rule to the same pair, so exactly one stays.
+     */
+    private void reconcileClients(NodeName from, DataMessage.ClientsFullV1 full) {
+        int lost = 0;
+        for (DataMessage.ClientEntry c : full.clients()) {
+            Registered theirs = new Registered(from, c.connectedAtMillis());
+            Registered mine = registry.get(c.clientId());
+            if (mine == null || !mine.node().equals(self()) || broker.session(c.clientId()) == null) {
+                registry.merge(c.clientId(), theirs, ClusterNode::later);
+                continue;
+            }
+            if (SessionConflict.wins(mine.connectedAt(), self(), theirs.connectedAt(), from) || !registry.replace(c.clientId(), mine, theirs)) {
+                continue; // ours stays (the peer drops its own), or the client connected here again meanwhile
+            }
+            lost++;
+            LOG.info("client {} has a session here (connected at {}) and on {} (connected at {}), as only a partition allows: "
+                    + "the later connection wins, so it is disconnected here (session taken over)", c.clientId(),
+                    java.time.Instant.ofEpochMilli(mine.connectedAt()), from, java.time.Instant.ofEpochMilli(theirs.connectedAt()));
+            broker.exportSession(c.clientId(), true);
+        }
+        if (lost > 0) {
+            LOG.warn("{} client id(s) were connected both here and on {} while the two were apart: the later connection of each "
+                    + "won, {} disconnected here with reason session taken over", lost, from, lost);
+        }
+    }
+
+    /** Of two registrations of one client id, the one that stays: the later connection, then the lower node name. */
+    private static Registered later(Registered a, Registered b) {
+        return SessionConflict.wins(a.connectedAt(), a.node(), b.connectedAt(), b.node()) ? a : b;
+    }
+
     private void openForwarder(NodeName peer, DataMessage.NodeInfoV1 info) {
+        synchronized (forwarders) { // the membership thread and an operator's merge
+            openForwarderLocked(peer, info);
+        }
+    }
+
+    private void openForwarderLocked(NodeName peer, DataMessage.NodeInfoV1 info) {
         if (forwarders.containsKey(peer)) {
             return;
         }

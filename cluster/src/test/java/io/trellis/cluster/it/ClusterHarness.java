@@ -38,6 +38,8 @@ final class ClusterHarness implements AutoCloseable {
     /** TLS of each node's channels; plain unless a test says otherwise. */
     java.util.function.Function<NodeName, io.trellis.cluster.transport.TransportSecurity> transport =
             node -> io.trellis.cluster.transport.TransportSecurity.PLAIN;
+    /** cluster.autoheal of nodes started from now on. */
+    boolean autoheal = true;
 
     /** One node of the harness. */
     final class Node {
@@ -86,7 +88,7 @@ final class ClusterHarness implements AutoCloseable {
 
     ClusterSettings settings(NodeName node, String cookie) {
         return new ClusterSettings(node, cookie == null ? null : new Secret(cookie), ClusterSettings.DiscoveryStrategy.MANUAL,
-                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), true,
+                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), autoheal,
                 RpcPortDiscovery.STATELESS, 5369, host, clientNum, Duration.ofSeconds(2), Duration.ofSeconds(5), transport.apply(node));
     }
 
@@ -123,6 +125,33 @@ final class ClusterHarness implements AutoCloseable {
         List<Node> running = nodes.stream().filter(n -> n.cluster != null && n.cluster.distPort() != 0).toList();
         await().atMost(10, TimeUnit.SECONDS).until(() -> running.stream().allMatch(a -> running.stream()
                 .allMatch(b -> a == b || (a.cluster.hasRoutesOf(b.nodeName()) && a.cluster.forwardsTo(b.nodeName())))));
+    }
+
+    /**
+     * A network partition between {@code side} and {@code other}: connections between them close
+     * and no new one gets through until {@link #restoreNetwork}. Returns once every node of each
+     * side sees the other side down.
+     */
+    void partition(List<Node> side, List<Node> other) {
+        network(side, other, true);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> side.stream().allMatch(a -> other.stream().noneMatch(b ->
+                a.cluster.upNodes().contains(b.nodeName()) || b.cluster.upNodes().contains(a.nodeName()))));
+    }
+
+    /** Ends a {@link #partition}: the network between the sides works again (nodes reconnect by themselves). */
+    void restoreNetwork(List<Node> side, List<Node> other) {
+        network(side, other, false);
+    }
+
+    private static void network(List<Node> side, List<Node> other, boolean cut) {
+        java.util.Set<NodeName> sideNames = side.stream().map(Node::nodeName).collect(java.util.stream.Collectors.toSet());
+        java.util.Set<NodeName> otherNames = other.stream().map(Node::nodeName).collect(java.util.stream.Collectors.toSet());
+        for (Node n : side) {
+            io.trellis.cluster.ClusterNodeTestAccess.unreachable(n.cluster, otherNames, cut);
+        }
+        for (Node n : other) {
+            io.trellis.cluster.ClusterNodeTestAccess.unreachable(n.cluster, sideNames, cut);
+        }
     }
 
     /** A connected MQTT 5 client of {@code node}. */
