@@ -455,6 +455,9 @@ public final class ClusterNode implements Cluster {
 
     /** Membership thread. */
     private void peerUp(NodeName peer) {
+        if (partitions.sawDown(peer)) {
+            send(peer, new DataMessage.SawYouDownV1());
+        }
         send(peer, new DataMessage.NodeInfoV1(version, startedAt, rpcPort));
         if (!partitions.isHeld(peer)) {
             sendState(peer);
@@ -519,6 +522,10 @@ public final class ClusterNode implements Cluster {
         }
         if (m instanceof DataMessage.MergeV1) {
             merged(from);
+            return;
+        }
+        if (m instanceof DataMessage.SawYouDownV1) {
+            partitions.peerSawMeDown(from);
             return;
         }
         if (partitions.isHeld(from)) {

@@ -24,6 +24,7 @@ import java.util.List;
  * TAKEOVER_REPLY    v1 10 | 1 | u64 request id | u8 found | [session]
  * CLIENTS_FULL      v1 11 | 1 | u32 n | (str client id, u64 connected at) * n   (the sender's sessions, on (re)connect)
  * MERGE             v1 12 | 1                       (after a partition, the sender's operator merged: merge with me too)
+ * SAW_YOU_DOWN      v1 13 | 1                       (before NODE_INFO: the sender saw this node down since its last one)
  * </pre>
  */
 public sealed interface DataMessage {
@@ -87,6 +88,13 @@ public sealed interface DataMessage {
 
     /** The sender was holding this node apart after a partition (cluster.autoheal = false) and its operator merged. */
     record MergeV1() implements DataMessage {
+    }
+
+    /**
+     * Sent before NODE_INFO on a new connection when the sender saw the receiver down meanwhile:
+     * with the receiver having seen the sender down too, the two ran apart (a partition).
+     */
+    record SawYouDownV1() implements DataMessage {
     }
 
     /** Thrown by {@link #decode} for bytes that are not a known message. */
@@ -160,6 +168,8 @@ public sealed interface DataMessage {
                 }
             } else if (this instanceof MergeV1) {
                 out.writeByte(12).writeByte(1);
+            } else if (this instanceof SawYouDownV1) {
+                out.writeByte(13).writeByte(1);
             }
             byte[] bytes = new byte[out.readableBytes()];
             out.readBytes(bytes);
@@ -233,6 +243,7 @@ public sealed interface DataMessage {
                     yield new ClientsFullV1(clients);
                 }
                 case 12 * 256 + 1 -> new MergeV1();
+                case 13 * 256 + 1 -> new SawYouDownV1();
                 default -> throw new Malformed("unknown data message type " + type + " version " + version);
             };
             if (in.isReadable()) {

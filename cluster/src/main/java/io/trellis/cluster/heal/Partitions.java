@@ -11,8 +11,11 @@ import java.util.TreeSet;
  * This node's memory of its peers across disconnections, to tell a healed partition from a
  * restart and to apply {@code cluster.autoheal}.
  *
- * <p>A peer that went down and comes back with the same start time (its NODE_INFO) ran all along:
- * the two sides were partitioned, each kept serving clients, and their state diverged. A peer
+ * <p>A peer that went down and comes back with the same start time (its NODE_INFO), and that saw
+ * this node down too (SAW_YOU_DOWN before its NODE_INFO), ran all along: the two sides were
+ * partitioned, each kept serving clients, and their state diverged. Only one side seeing the other
+ * down is not a partition but a replaced connection (both nodes dialled at once, see
+ * {@code Distribution}): the other side kept its connection and lost nothing. A peer
  * that comes back with another start time restarted: it lost its in-memory state and joins like a
  * new node. (This is how Erlang's mnesia tells {@code running_partitioned_network} apart, which
  * EMQX's autoheal reacts to.) With autoheal on, a healed partition merges at once; with autoheal
@@ -42,6 +45,8 @@ public final class Partitions {
     /** Peers that went down since their last NODE_INFO. */
     private final Set<NodeName> wentDown = new HashSet<>();
     private final Set<NodeName> held = new TreeSet<>();
+    /** Peers that said they saw this node down, for their next NODE_INFO. */
+    private final Set<NodeName> sawMeDown = new HashSet<>();
     /** Peers the operator asked to merge with while they were not (yet) connected. */
     private final Set<NodeName> mergeRequested = new HashSet<>();
 
@@ -57,7 +62,7 @@ public final class Partitions {
     public synchronized Verdict nodeInfo(NodeName peer, long startedAtMillis) {
         Long before = incarnations.put(peer, startedAtMillis);
         boolean sameIncarnation = before != null && before == startedAtMillis;
-        boolean returned = wentDown.remove(peer) && sameIncarnation;
+        boolean returned = wentDown.remove(peer) & sawMeDown.remove(peer) && sameIncarnation;
         if (mergeRequested.remove(peer)) {
             held.remove(peer);
             return returned ? Verdict.MERGE_ON_COMMAND : Verdict.MERGE;
@@ -86,10 +91,21 @@ public final class Partitions {
         }
     }
 
+    /** Whether this node saw {@code peer} down since its last NODE_INFO: then tell it (SAW_YOU_DOWN) before NODE_INFO. */
+    public synchronized boolean sawDown(NodeName peer) {
+        return wentDown.contains(peer);
+    }
+
+    /** {@code peer} saw this node down (its SAW_YOU_DOWN; its NODE_INFO follows). */
+    public synchronized void peerSawMeDown(NodeName peer) {
+        sawMeDown.add(peer);
+    }
+
     /** {@code peer} left or was removed by the operator: a later join is a new start. */
     public synchronized void forget(NodeName peer) {
         incarnations.remove(peer);
         wentDown.remove(peer);
+        sawMeDown.remove(peer);
         held.remove(peer);
         mergeRequested.remove(peer);
     }
@@ -98,6 +114,7 @@ public final class Partitions {
     public synchronized void forgetAll() {
         incarnations.clear();
         wentDown.clear();
+        sawMeDown.clear();
         held.clear();
         mergeRequested.clear();
     }

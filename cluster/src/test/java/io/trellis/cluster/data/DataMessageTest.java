@@ -45,7 +45,8 @@ public class DataMessageTest {
                 new DataMessage.TakeoverReplyV1(6, null),
                 new DataMessage.ClientsFullV1(List.of(new DataMessage.ClientEntry("c1", 42), new DataMessage.ClientEntry("c2", 43))),
                 new DataMessage.ClientsFullV1(List.of()),
-                new DataMessage.MergeV1());
+                new DataMessage.MergeV1(),
+                new DataMessage.SawYouDownV1());
         for (DataMessage d : all) {
             assertThat(DataMessage.decode(d.encode())).isEqualTo(d);
         }

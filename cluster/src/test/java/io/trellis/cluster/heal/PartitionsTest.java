@@ -17,21 +17,40 @@ class PartitionsTest {
         assertThat(p.held()).isEmpty();
     }
 
+    /** The peer comes back saying it saw this node down too. */
+    static Partitions.Verdict back(Partitions p, NodeName peer, long startedAt) {
+        p.peerSawMeDown(peer);
+        return p.nodeInfo(peer, startedAt);
+    }
+
+    @Test
+    void onlyThisSideSeeingThePeerDownIsAReplacedConnectionNotAPartition() {
+        Partitions p = new Partitions(false);
+        p.nodeInfo(B, 100);
+        p.down(B);
+        assertThat(p.sawDown(B)).isTrue();
+        assertThat(p.nodeInfo(B, 100)).isEqualTo(Partitions.Verdict.MERGE); // the peer did not say it saw us down
+        assertThat(p.sawDown(B)).isFalse();
+        p.peerSawMeDown(B); // the peer saw us down, we did not see it down
+        assertThat(p.nodeInfo(B, 100)).isEqualTo(Partitions.Verdict.MERGE);
+        assertThat(p.held()).isEmpty();
+    }
+
     @Test
     void aPeerBackWithTheSameStartTimeWasPartitioned() {
         Partitions healing = new Partitions(true);
         healing.nodeInfo(B, 100);
         healing.down(B);
-        assertThat(healing.nodeInfo(B, 100)).isEqualTo(Partitions.Verdict.HEALED);
+        assertThat(back(healing, B, 100)).isEqualTo(Partitions.Verdict.HEALED);
         assertThat(healing.held()).isEmpty();
 
         Partitions holding = new Partitions(false);
         holding.nodeInfo(B, 100);
         holding.down(B);
-        assertThat(holding.nodeInfo(B, 100)).isEqualTo(Partitions.Verdict.HOLD);
+        assertThat(back(holding, B, 100)).isEqualTo(Partitions.Verdict.HOLD);
         assertThat(holding.held()).containsExactly(B);
         holding.down(B); // flaps while held: told once only
-        assertThat(holding.nodeInfo(B, 100)).isEqualTo(Partitions.Verdict.STILL_HELD);
+        assertThat(back(holding, B, 100)).isEqualTo(Partitions.Verdict.STILL_HELD);
     }
 
     @Test
@@ -39,11 +58,11 @@ class PartitionsTest {
         Partitions p = new Partitions(false);
         p.nodeInfo(B, 100);
         p.down(B);
-        assertThat(p.nodeInfo(B, 200)).isEqualTo(Partitions.Verdict.MERGE);
+        assertThat(back(p, B, 200)).isEqualTo(Partitions.Verdict.MERGE);
         p.down(B);
-        assertThat(p.nodeInfo(B, 200)).isEqualTo(Partitions.Verdict.HOLD);
+        assertThat(back(p, B, 200)).isEqualTo(Partitions.Verdict.HOLD);
         p.down(B);
-        assertThat(p.nodeInfo(B, 300)).isEqualTo(Partitions.Verdict.MERGE);
+        assertThat(back(p, B, 300)).isEqualTo(Partitions.Verdict.MERGE);
         assertThat(p.held()).isEmpty();
     }
 
@@ -53,7 +72,7 @@ class PartitionsTest {
         for (NodeName n : new NodeName[] {B, C}) {
             p.nodeInfo(n, 1);
             p.down(n);
-            p.nodeInfo(n, 1);
+            back(p, n, 1);
         }
         assertThat(p.release(C)).isTrue();
         assertThat(p.release(C)).isFalse();
@@ -62,7 +81,7 @@ class PartitionsTest {
 
         p.down(B);
         p.mergeRequested(B);
-        assertThat(p.nodeInfo(B, 1)).isEqualTo(Partitions.Verdict.MERGE_ON_COMMAND);
+        assertThat(back(p, B, 1)).isEqualTo(Partitions.Verdict.MERGE_ON_COMMAND);
         p.mergeRequested(NodeName.parse("never@127.0.0.1")); // unknown: a plain join
         assertThat(p.nodeInfo(NodeName.parse("never@127.0.0.1"), 5)).isEqualTo(Partitions.Verdict.MERGE);
     }
@@ -73,9 +92,9 @@ class PartitionsTest {
         p.nodeInfo(B, 1);
         p.down(B);
         p.forget(B);
-        assertThat(p.nodeInfo(B, 1)).isEqualTo(Partitions.Verdict.MERGE);
+        assertThat(back(p, B, 1)).isEqualTo(Partitions.Verdict.MERGE);
         p.down(B);
         p.forgetAll();
-        assertThat(p.nodeInfo(B, 1)).isEqualTo(Partitions.Verdict.MERGE);
+        assertThat(back(p, B, 1)).isEqualTo(Partitions.Verdict.MERGE);
     }
 }

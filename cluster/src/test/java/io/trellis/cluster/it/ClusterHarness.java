@@ -98,7 +98,17 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     static ClusterHarness start(int n, String host, int clientNum) {
+        return start(n, host, clientNum, true);
+    }
+
+    /** n nodes with the given cluster.autoheal. */
+    static ClusterHarness start(int n, boolean autoheal) {
+        return start(n, "127.0.0.1", 4, autoheal);
+    }
+
+    static ClusterHarness start(int n, String host, int clientNum, boolean autoheal) {
         ClusterHarness h = new ClusterHarness(host, clientNum);
+        h.autoheal = autoheal;
         for (int i = 1; i <= n; i++) {
             h.add("n" + i, COOKIE);
         }
