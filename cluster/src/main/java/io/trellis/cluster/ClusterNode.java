@@ -52,15 +52,25 @@ import org.slf4j.LoggerFactory;
  * through the seam {@link ClusterBridge}.
  *
  * <p>What happens when: a peer comes up (authenticated distribution connection) -> both sides
- * send NODE_INFO (version, start time, RPC port), their full routes and their retained set; a
+ * send NODE_INFO (version, start time, RPC port), their full routes, their retained set and
+ * their sessions (CLIENTS_FULL); a
  * NODE_INFO -> an RPC client with {@code rpc.client_num} connections to the peer; a route change
  * here -> a delta to every peer; a publish here -> a FORWARD to each peer with a matching route;
  * a peer goes down or leaves -> its routes and its forwarder are dropped, so nothing is forwarded
- * to it. Autoheal: when a partition heals, distribution reconnects by itself (until autoclean)
- * and the full exchange above runs again, so both sides converge on each other's routes and on
- * the newest retained messages; there is no other state to merge. With autoheal off nothing
- * differs yet (the flag is reported, not acted on). If the cookie policy refuses clustering the
- * node runs alone: {@link #start} binds nothing and every join fails saying why.
+ * to it.
+ *
+ * <p>Partitions ({@code cluster.autoheal}, see {@link Partitions}). Distribution reconnects by
+ * itself (until autoclean); a peer back with the same start time that saw this node down too
+ * (SAW_YOU_DOWN) ran apart from it. With autoheal on, the full exchange runs and reconciles:
+ * routes and share groups are the owners' (replaced whole), retained messages keep the newest
+ * change (tombstones included), and CLIENTS_FULL leaves one session per client id (the later
+ * connection, see {@link SessionConflict}; the losing node disconnects its client with 0x8E and
+ * logs why). The cluster config log is not merged: only a majority could commit while apart, so
+ * the minority just catches up. With autoheal off the peer is held apart: connected, but only
+ * NODE_INFO goes to it, nothing it sends but NODE_INFO, MERGE and the config log is taken, no
+ * forwarder; {@link #join} of a held peer merges with every held peer and sends MERGE so they
+ * merge too. If the cookie policy refuses clustering the node runs alone: {@link #start} binds
+ * nothing and every join fails saying why.
  */
 public final class ClusterNode implements Cluster {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
