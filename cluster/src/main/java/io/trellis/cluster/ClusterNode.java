@@ -491,6 +491,10 @@ public final class ClusterNode implements Cluster {
 
     /** Ends holding {@code peer} apart: it is told to merge too, gets this node's state and forwarding opens. */
     private void mergeWith(NodeName peer) {
+        if (!dist.upNodes().contains(peer)) {
+            partitions.mergeRequested(peer); // down again meanwhile: merges when it is back
+            return;
+        }
         send(peer, new DataMessage.MergeV1());
         sendState(peer);
         DataMessage.NodeInfoV1 info = infos.get(peer);

@@ -40,6 +40,8 @@ final class ClusterHarness implements AutoCloseable {
             node -> io.trellis.cluster.transport.TransportSecurity.PLAIN;
     /** cluster.autoheal of nodes started from now on. */
     boolean autoheal = true;
+    /** cluster.node_down_timeout of nodes started from now on. */
+    Duration nodeDownTimeout = Duration.ofSeconds(1);
 
     /** One node of the harness. */
     final class Node {
@@ -88,7 +90,7 @@ final class ClusterHarness implements AutoCloseable {
 
     ClusterSettings settings(NodeName node, String cookie) {
         return new ClusterSettings(node, cookie == null ? null : new Secret(cookie), ClusterSettings.DiscoveryStrategy.MANUAL,
-                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofHours(1), autoheal,
+                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), nodeDownTimeout, Duration.ofHours(1), autoheal,
                 RpcPortDiscovery.STATELESS, 5369, host, clientNum, Duration.ofSeconds(2), Duration.ofSeconds(5), transport.apply(node));
     }
 
@@ -98,17 +100,22 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     static ClusterHarness start(int n, String host, int clientNum) {
-        return start(n, host, clientNum, true);
+        return start(n, host, clientNum, true, Duration.ofSeconds(1));
     }
 
-    /** n nodes with the given cluster.autoheal. */
+    /**
+     * n nodes for partition tests, with the given cluster.autoheal. {@link #partition} closes
+     * connections, which both sides see at once: a long node-down timeout changes nothing there and
+     * keeps heartbeats missed on a loaded machine from making partitions of their own.
+     */
     static ClusterHarness start(int n, boolean autoheal) {
-        return start(n, "127.0.0.1", 4, autoheal);
+        return start(n, "127.0.0.1", 4, autoheal, Duration.ofSeconds(30));
     }
 
-    static ClusterHarness start(int n, String host, int clientNum, boolean autoheal) {
+    static ClusterHarness start(int n, String host, int clientNum, boolean autoheal, Duration nodeDownTimeout) {
         ClusterHarness h = new ClusterHarness(host, clientNum);
         h.autoheal = autoheal;
+        h.nodeDownTimeout = nodeDownTimeout;
         for (int i = 1; i <= n; i++) {
             h.add("n" + i, COOKIE);
         }

@@ -53,7 +53,7 @@ class PartitionHealTest {
 
     @Test
     void theSameClientIdConnectedOnBothSidesKeepsOnlyItsLaterConnectionAndRoutesComeBack() {
-        cluster = ClusterHarness.start(2);
+        cluster = ClusterHarness.start(2, true);
         ClusterHarness.Node n1 = cluster.node(1);
         ClusterHarness.Node n2 = cluster.node(2);
         Queue<String> plain = cluster.subscribe(cluster.client(n1), "heal/#", MqttQos.AT_LEAST_ONCE);
@@ -109,7 +109,7 @@ class PartitionHealTest {
 
     @Test
     void retainedMessagesSetAndClearedOnBothSidesKeepTheNewestChange() {
-        cluster = ClusterHarness.start(2);
+        cluster = ClusterHarness.start(2, true);
         ClusterHarness.Node n1 = cluster.node(1);
         ClusterHarness.Node n2 = cluster.node(2);
         Mqtt5AsyncClient pub1 = cluster.client(n1);
@@ -185,8 +185,45 @@ class PartitionHealTest {
     }
 
     @Test
+    void withAutohealOffOneJoinOnEitherSideMergesTheWholePartition() {
+        cluster = ClusterHarness.start(3, false);
+        ClusterHarness.Node n1 = cluster.node(1);
+        ClusterHarness.Node n2 = cluster.node(2);
+        ClusterHarness.Node n3 = cluster.node(3);
+        cluster.partition(List.of(n1), List.of(n2, n3));
+        cluster.restoreNetwork(List.of(n1), List.of(n2, n3));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> n1.cluster.partitioned().size() == 2
+                && n2.cluster.partitioned().contains(n1.nodeName()) && n3.cluster.partitioned().contains(n1.nodeName()));
+        assertThat(n2.cluster.partitioned()).doesNotContain(n3.nodeName()); // the same side: never apart
+
+        n2.cluster.join(n1.nodeName()).join(); // on the majority side: n1 merges with n2, then with n3 too
+        cluster.awaitMesh();
+        for (ClusterHarness.Node n : List.of(n1, n2, n3)) {
+            assertThat(n.cluster.partitioned()).as("held apart by %s", n.name).isEmpty();
+        }
+    }
+
+    @Test
+    void withAutohealOffAJoinAskedWhileTheNetworkIsDownMergesWhenItIsBack() {
+        cluster = ClusterHarness.start(2, false);
+        ClusterHarness.Node n1 = cluster.node(1);
+        ClusterHarness.Node n2 = cluster.node(2);
+        Queue<String> got = cluster.subscribe(cluster.client(n2), "later/#", MqttQos.AT_LEAST_ONCE);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> n1.cluster.routeCount(n2.nodeName()) == 1);
+        cluster.partition(List.of(n1), List.of(n2));
+
+        n1.cluster.join(n2.nodeName(), n2.distAddress()); // the operator, before the network is back (outcome irrelevant)
+        cluster.restoreNetwork(List.of(n1), List.of(n2));
+        cluster.awaitMesh(); // n2 holds n1 apart at first, then n1's MERGE releases it
+        assertThat(n1.cluster.partitioned()).isEmpty();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> n2.cluster.partitioned().isEmpty());
+        cluster.publish(cluster.client(n1), "later/x", "merged", MqttQos.AT_LEAST_ONCE, false);
+        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> assertThat(got).contains("merged"));
+    }
+
+    @Test
     void theMinoritySideCannotChangeTheConfigAndCatchesUpAfterTheHeal() throws Exception {
-        cluster = ClusterHarness.start(3);
+        cluster = ClusterHarness.start(3, true);
         ClusterHarness.Node n1 = cluster.node(1);
         ClusterHarness.Node n2 = cluster.node(2);
         ClusterHarness.Node n3 = cluster.node(3);
