@@ -235,7 +235,9 @@ public final class ClusterNode implements Cluster {
      */
     private boolean mergeIfHeld(NodeName node) {
         if (!partitions.isHeld(node)) {
-            partitions.mergeRequested(node);
+            if (!dist.upNodes().contains(node)) {
+                partitions.mergeRequested(node); // a join of a connected peer must not pre-approve a later partition
+            }
             return false;
         }
         Set<NodeName> released = partitions.release();
@@ -324,10 +326,12 @@ public final class ClusterNode implements Cluster {
         return rows;
     }
 
-    /** Peers back after a partition but held apart (cluster.autoheal = false) until {@code ctl cluster join}. */
+    /** Peers back after a partition and up, but held apart (cluster.autoheal = false) until {@code ctl cluster join}. */
     @Override
     public Set<NodeName> partitioned() {
-        return partitions.held();
+        Set<NodeName> held = partitions.held();
+        held.retainAll(upNodes());
+        return held;
     }
 
     @Override
