@@ -37,6 +37,14 @@ public interface Cluster extends AutoCloseable {
     /** Every known node, this one included. */
     List<NodeStatus> status();
 
+    /**
+     * Peers reachable again after a network partition but held apart because
+     * {@code cluster.autoheal = false}, until the operator merges ({@link #join} one of them).
+     */
+    default java.util.Set<NodeName> partitioned() {
+        return java.util.Set.of();
+    }
+
     /** Every port this node listens on and dials, for firewall rules ({@code ctl ports}). */
     List<PortInfo> ports();
 

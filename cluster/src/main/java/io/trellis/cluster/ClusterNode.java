@@ -18,6 +18,8 @@ import io.trellis.cluster.handshake.CookieKey;
 import io.trellis.cluster.handshake.HandshakeFailedException;
 import io.trellis.cluster.handshake.HandshakeSettings;
 import io.trellis.cluster.handshake.RefusalLog;
+import io.trellis.cluster.heal.Partitions;
+import io.trellis.cluster.heal.SessionConflict;
 import io.trellis.cluster.rpc.RpcClient;
 import io.trellis.cluster.rpc.RpcServer;
 import io.trellis.mqtt.MqttServer;
@@ -51,16 +53,26 @@ import org.slf4j.LoggerFactory;
  * through the seam {@link ClusterBridge}.
  *
  * <p>What happens when: a peer comes up (authenticated distribution connection) -> both sides
- * send NODE_INFO (version, start time, RPC port), their full routes and their retained set; a
+ * send NODE_INFO (version, start time, RPC port), their full routes, their retained set and
+ * their sessions (CLIENTS_FULL); a
  * NODE_INFO -> an RPC client with {@code rpc.client_num} connections to the peer; a route change
  * here -> a delta to every peer; a publish here -> a FORWARD to each peer with a matching route;
  * a peer goes down or leaves -> its routes and its forwarder are dropped, so nothing is forwarded
  * to it; the QoS 1/2 messages the forwarder held wait a grace time and go again if the same
- * incarnation of the peer comes back (a false node-down), else are dropped and counted. Autoheal: when a partition heals, distribution reconnects by itself (until autoclean)
- * and the full exchange above runs again, so both sides converge on each other's routes and on
- * the newest retained messages; there is no other state to merge. With autoheal off nothing
- * differs yet (the flag is reported, not acted on). If the cookie policy refuses clustering the
- * node runs alone: {@link #start} binds nothing and every join fails saying why.
+ * incarnation of the peer comes back (a false node-down), else are dropped and counted.
+ *
+ * <p>Partitions ({@code cluster.autoheal}, see {@link Partitions}). Distribution reconnects by
+ * itself (until autoclean); a peer back with the same start time that saw this node down too
+ * (SAW_YOU_DOWN) ran apart from it. With autoheal on, the full exchange runs and reconciles:
+ * routes and share groups are the owners' (replaced whole), retained messages keep the newest
+ * change (tombstones included), and CLIENTS_FULL leaves one session per client id (the later
+ * connection, see {@link SessionConflict}; the losing node disconnects its client with 0x8E and
+ * logs why). The cluster config log is not merged: only a majority could commit while apart, so
+ * the minority just catches up. With autoheal off the peer is held apart: connected, but only
+ * NODE_INFO goes to it, nothing it sends but NODE_INFO, MERGE and the config log is taken, no
+ * forwarder; {@link #join} of a held peer merges with every held peer and sends MERGE so they
+ * merge too. If the cookie policy refuses clustering the node runs alone: {@link #start} binds
+ * nothing and every join fails saying why.
  */
 public final class ClusterNode implements Cluster {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
@@ -91,6 +103,7 @@ public final class ClusterNode implements Cluster {
     /** The broker's messages.dropped.forward and messages.forward: so ctl metrics and Prometheus show them. */
     private final LongAdder forwardDropped;
     private final LongAdder forwarded;
+    private final Partitions partitions;
     private LocalRoutes local;
     private RetainedReplica retained;
     private EventLoopGroup group;
@@ -137,6 +150,7 @@ public final class ClusterNode implements Cluster {
         this.timing = new Distribution.Timing(settings.heartbeatInterval(), settings.nodeDownTimeout(), settings.heartbeatInterval(),
                 settings.connectTimeout(), settings.autoclean());
         this.decision = settings.clusteringDecision();
+        this.partitions = new Partitions(settings.autoheal());
     }
 
     @Override
@@ -218,6 +232,9 @@ public final class ClusterNode implements Cluster {
         if (!running) {
             return refusedJoin();
         }
+        if (mergeIfHeld(node)) {
+            return CompletableFuture.completedFuture(null);
+        }
         return mapJoin(node, dist.join(node), NodeName.socketAddress(node.host(), node.distPort()));
     }
 
@@ -226,7 +243,31 @@ public final class ClusterNode implements Cluster {
         if (!running) {
             return refusedJoin();
         }
+        if (mergeIfHeld(node)) {
+            return CompletableFuture.completedFuture(null);
+        }
         return mapJoin(node, dist.join(node, address), address);
+    }
+
+    /**
+     * The operator's merge after a partition (cluster.autoheal = false): joining a node held apart
+     * merges with every node held apart (one partition, one decision); joining a node known from
+     * before a partition that is not connected now merges when it connects.
+     */
+    private boolean mergeIfHeld(NodeName node) {
+        if (!partitions.isHeld(node)) {
+            if (!dist.upNodes().contains(node)) {
+                partitions.mergeRequested(node); // a join of a connected peer must not pre-approve a later partition
+            }
+            return false;
+        }
+        Set<NodeName> released = partitions.release();
+        LOG.warn("merging with {} after the network partition, as asked (ctl cluster join {}): routes, retained messages and "
+                + "sessions are exchanged; the later connection of a client id on both sides wins", released, node);
+        for (NodeName peer : released) {
+            mergeWith(peer);
+        }
+        return true;
     }
 
     private CompletableFuture<Void> refusedJoin() {
@@ -273,6 +314,7 @@ public final class ClusterNode implements Cluster {
         for (NodeName peer : new ArrayList<>(forwarders.keySet())) {
             peerDown(peer);
         }
+        partitions.forgetAll();
     }
 
     @Override
@@ -282,6 +324,7 @@ public final class ClusterNode implements Cluster {
         }
         boolean known = dist.forget(node);
         peerDown(node);
+        partitions.forget(node);
         return known;
     }
 
@@ -302,6 +345,14 @@ public final class ClusterNode implements Cluster {
                     port, info != null ? info.rpcPort() : -1));
         }
         return rows;
+    }
+
+    /** Peers back after a partition and up, but held apart (cluster.autoheal = false) until {@code ctl cluster join}. */
+    @Override
+    public Set<NodeName> partitioned() {
+        Set<NodeName> held = partitions.held();
+        held.retainAll(upNodes());
+        return held;
     }
 
     @Override
@@ -427,7 +478,9 @@ public final class ClusterNode implements Cluster {
         }
         byte[] body = m.encode();
         for (NodeName peer : dist.upNodes()) {
-            dist.send(peer, body);
+            if (!partitions.isHeld(peer)) {
+                dist.send(peer, body);
+            }
         }
     }
 
@@ -437,20 +490,47 @@ public final class ClusterNode implements Cluster {
 
     /** Membership thread. */
     private void peerUp(NodeName peer) {
+        if (partitions.sawDown(peer)) {
+            send(peer, new DataMessage.SawYouDownV1());
+        }
         send(peer, new DataMessage.NodeInfoV1(version, startedAt, rpcPort));
+        if (!partitions.isHeld(peer)) {
+            sendState(peer);
+        }
+    }
+
+    /** This node's full routes, retained set and sessions: what a peer needs to merge with it. */
+    private void sendState(NodeName peer) {
         synchronized (local) {
             send(peer, local.full());
         }
         send(peer, retained.full());
+        List<DataMessage.ClientEntry> clients = new ArrayList<>();
         for (Map.Entry<String, Registered> e : registry.entrySet()) {
-            if (e.getValue().node().equals(self())) {
-                send(peer, new DataMessage.ClientRegisteredV1(e.getKey(), e.getValue().connectedAt()));
+            if (e.getValue().node().equals(self()) && broker.session(e.getKey()) != null) {
+                clients.add(new DataMessage.ClientEntry(e.getKey(), e.getValue().connectedAt()));
             }
+        }
+        send(peer, new DataMessage.ClientsFullV1(clients));
+    }
+
+    /** Ends holding {@code peer} apart: it is told to merge too, gets this node's state and forwarding opens. */
+    private void mergeWith(NodeName peer) {
+        if (!dist.upNodes().contains(peer)) {
+            partitions.mergeRequested(peer); // down again meanwhile: merges when it is back
+            return;
+        }
+        send(peer, new DataMessage.MergeV1());
+        sendState(peer);
+        DataMessage.NodeInfoV1 info = infos.get(peer);
+        if (info != null) {
+            openForwarder(peer, info);
         }
     }
 
     /** Membership thread (or a caller of leave / force-leave). */
     private void peerDown(NodeName peer) {
+        partitions.down(peer);
         remote.drop(peer);
         DataMessage.NodeInfoV1 info = infos.remove(peer);
         PeerForwarder f = forwarders.remove(peer);
@@ -535,8 +615,23 @@ public final class ClusterNode implements Cluster {
         }
         if (m instanceof DataMessage.NodeInfoV1 info) {
             infos.put(from, info);
-            openForwarder(from, info);
-        } else if (m instanceof DataMessage.RoutesFullV1 full) {
+            if (admitted(from, partitions.nodeInfo(from, info.startedAtMillis()))) {
+                openForwarder(from, info);
+            }
+            return;
+        }
+        if (m instanceof DataMessage.MergeV1) {
+            merged(from);
+            return;
+        }
+        if (m instanceof DataMessage.SawYouDownV1) {
+            partitions.peerSawMeDown(from);
+            return;
+        }
+        if (partitions.isHeld(from)) {
+            return; // held apart after a partition: nothing of its state is taken until the operator merges
+        }
+        if (m instanceof DataMessage.RoutesFullV1 full) {
             remote.applyFull(from, full);
         } else if (m instanceof DataMessage.RouteDeltaV1 delta) {
             if (!remote.applyDelta(from, delta)) {
@@ -555,8 +650,9 @@ public final class ClusterNode implements Cluster {
                 retained.apply(e.stamp(), e.topic(), e.message());
             }
         } else if (m instanceof DataMessage.ClientRegisteredV1 reg) {
-            registry.merge(reg.clientId(), new Registered(from, reg.connectedAtMillis()),
-                    (old, neu) -> neu.connectedAt() >= old.connectedAt() ? neu : old);
+            registry.merge(reg.clientId(), new Registered(from, reg.connectedAtMillis()), ClusterNode::later);
+        } else if (m instanceof DataMessage.ClientsFullV1 full) {
+            reconcileClients(from, full);
         } else if (m instanceof DataMessage.TakeoverRequestV1 req) {
             takeOverFrom(from, req);
         } else if (m instanceof DataMessage.TakeoverReplyV1 reply) {
@@ -567,7 +663,92 @@ public final class ClusterNode implements Cluster {
         }
     }
 
+    /** Membership thread: what a peer's NODE_INFO means after a partition; false while it is held apart. */
+    private boolean admitted(NodeName peer, Partitions.Verdict verdict) {
+        switch (verdict) {
+            case HOLD -> {
+                LOG.warn("node {} is reachable again after a network partition, but cluster.autoheal = false keeps the two sides "
+                        + "apart: no routes, retained messages or sessions are exchanged and nothing is forwarded between them "
+                        + "(the cluster config log still catches up), so a client id may be connected on both sides. To merge, run "
+                        + "`bin/trellis ctl cluster join {}` on this node (one command merges every node held apart), or restart "
+                        + "the nodes of one side; `ctl cluster status` shows the partition", peer, peer);
+                return false;
+            }
+            case STILL_HELD -> {
+                return false;
+            }
+            case HEALED -> LOG.warn("node {} is reachable again after a network partition: merging (cluster.autoheal = true); "
+                    + "a client id connected on both sides keeps its later connection", peer);
+            case MERGE_ON_COMMAND -> {
+                LOG.warn("node {} is reachable again after a network partition: merging, as asked (ctl cluster join)", peer);
+                send(peer, new DataMessage.MergeV1()); // it may hold this node apart: it merges too, then takes our state
+                sendState(peer);
+            }
+            case MERGE -> {
+            }
+        }
+        return true;
+    }
+
+    /** Membership thread: {@code from}'s operator merged after a partition; merges with it and any other node held apart. */
+    private void merged(NodeName from) {
+        if (!partitions.release(from)) {
+            return; // not held here: the state it sends next is simply taken
+        }
+        LOG.warn("node {} merged after the network partition (its operator ran ctl cluster join): merging with it", from);
+        sendState(from);
+        DataMessage.NodeInfoV1 info = infos.get(from);
+        if (info != null) {
+            openForwarder(from, info);
+        }
+        for (NodeName other : partitions.release()) {
+            LOG.warn("merging with {} too: one partition, one decision", other);
+            mergeWith(other);
+        }
+    }
+
+    /**
+     * Membership thread: {@code from}'s sessions, on a (re)connection. A client id with a session on
+     * both nodes (only a partition allows that) keeps the later connection; the node that loses
+     * disconnects its client (MQTT 5: DISCONNECT 0x8E session taken over; 3.1.1: the connection
+     * closes) and drops the session. Both nodes apply the same rule to the same pair, so exactly one stays.
+     */
+    private void reconcileClients(NodeName from, DataMessage.ClientsFullV1 full) {
+        int lost = 0;
+        for (DataMessage.ClientEntry c : full.clients()) {
+            Registered theirs = new Registered(from, c.connectedAtMillis());
+            Registered mine = registry.get(c.clientId());
+            if (mine == null || !mine.node().equals(self()) || broker.session(c.clientId()) == null) {
+                registry.merge(c.clientId(), theirs, ClusterNode::later);
+                continue;
+            }
+            if (SessionConflict.wins(mine.connectedAt(), self(), theirs.connectedAt(), from) || !registry.replace(c.clientId(), mine, theirs)) {
+                continue; // ours stays (the peer drops its own), or the client connected here again meanwhile
+            }
+            lost++;
+            LOG.info("client {} has a session here (connected at {}) and on {} (connected at {}), as only a partition allows: "
+                    + "the later connection wins, so it is disconnected here (session taken over)", c.clientId(),
+                    java.time.Instant.ofEpochMilli(mine.connectedAt()), from, java.time.Instant.ofEpochMilli(theirs.connectedAt()));
+            broker.exportSession(c.clientId(), true);
+        }
+        if (lost > 0) {
+            LOG.warn("{} client id(s) were connected both here and on {} while the two were apart: the later connection of each "
+                    + "won, {} disconnected here with reason session taken over", lost, from, lost);
+        }
+    }
+
+    /** Of two registrations of one client id, the one that stays: the later connection, then the lower node name. */
+    private static Registered later(Registered a, Registered b) {
+        return SessionConflict.wins(a.connectedAt(), a.node(), b.connectedAt(), b.node()) ? a : b;
+    }
+
     private void openForwarder(NodeName peer, DataMessage.NodeInfoV1 info) {
+        synchronized (forwarders) { // the membership thread and an operator's merge
+            openForwarderLocked(peer, info);
+        }
+    }
+
+    private void openForwarderLocked(NodeName peer, DataMessage.NodeInfoV1 info) {
         if (forwarders.containsKey(peer)) {
             return;
         }

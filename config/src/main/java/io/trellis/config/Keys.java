@@ -81,7 +81,12 @@ public final class Keys {
     public static final KeyDef<Duration> CLUSTER_AUTOCLEAN = duration("cluster.autoclean").word("infinity", INFINITY)
             .byDefault("24h").doc("A node down longer than this is removed from the cluster; infinity = never.");
     public static final KeyDef<Boolean> CLUSTER_AUTOHEAL = bool("cluster.autoheal")
-            .byDefault("true").doc("After a network partition, the two sides merge back by themselves.");
+            .byDefault("true").doc("When a network partition ends (both sides saw each other down, neither restarted): true merges them at once: "
+                    + "routes, share groups and retained messages (the newest change wins) are exchanged, and a client id connected on both "
+                    + "sides keeps its later connection (the other node disconnects its client, MQTT 5 reason 0x8E). false keeps the sides "
+                    + "apart (connected, but nothing exchanged or forwarded; the config log still catches up), logs it, shows the peers as "
+                    + "partitioned in ctl cluster status, until ctl cluster join <a node of the other side> merges them. Either way only "
+                    + "within cluster.autoclean: a peer down longer is forgotten and needs ctl cluster join. Give every node the same value.");
     public static final KeyDef<String> CLUSTER_PROTO_DIST = oneOf("cluster.proto_dist", "inet_tcp", "inet6_tcp", "inet_tls", "inet6_tls")
             .byDefault("inet_tcp").doc("Transport of the distribution channel: TCP over IPv4 (inet_tcp) or IPv6 (inet6_tcp), or TLS over either (inet_tls, inet6_tls; options in cluster.ssl_dist or node.ssl_dist_optfile).");
     public static final KeyDef<Duration> CLUSTER_HEARTBEAT_INTERVAL = duration("cluster.heartbeat_interval")

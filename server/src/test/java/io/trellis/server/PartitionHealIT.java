@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (joined by a veth pair, TEST-NET-1 addresses 192.0.2.1 and 192.0.2.2 that exist only inside them).
  * An iptables DROP inside namespace A partitions them: each side sees the other stopped; flushing it
  * heals: they reconnect by themselves and a message published on A reaches a subscriber on B again.
+ * With {@code cluster.autoheal = false} they reconnect but stay apart ("partitioned" in
+ * {@code ctl cluster status}) until {@code ctl cluster join}.
  * Needs root, ip, iptables, mosquitto_pub and mosquitto_sub: skipped without them, failed when CI=true.
  */
 class PartitionHealIT {
@@ -67,6 +69,39 @@ class PartitionHealIT {
 
     @Test
     void aPartitionedPairSeesEachOtherDownAndReconnectsByItselfWhenHealed() throws Exception {
+        List<TestNode> pair = partitionedPair(Map.of());
+        TestNode a = pair.get(0);
+        TestNode b = pair.get(1);
+
+        // Heal: nobody runs a join; the nodes find each other again.
+        must("ip", "netns", "exec", nsA, "iptables", "-F");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusOf(a)).containsEntry(b.name(), "running"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusOf(b)).containsEntry(a.name(), "running"));
+        assertMessageCrosses(a, b, "after-heal");
+    }
+
+    @Test
+    void withAutohealOffAHealedPairStaysApartUntilCtlClusterJoin() throws Exception {
+        List<TestNode> pair = partitionedPair(Map.of("TRELLIS_CLUSTER__AUTOHEAL", "false"));
+        TestNode a = pair.get(0);
+        TestNode b = pair.get(1);
+
+        must("ip", "netns", "exec", nsA, "iptables", "-F");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusOf(a)).containsEntry(b.name(), "partitioned"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusOf(b)).containsEntry(a.name(), "partitioned"));
+        Result status = ctl(a, "cluster", "status");
+        assertThat(status.output()).contains("cluster.autoheal = false").contains("bin/trellis ctl cluster join " + b.name());
+        assertThat(output(a)).contains("cluster.autoheal = false keeps the two sides apart");
+
+        Result join = ctl(a, "cluster", "join", b.name());
+        assertThat(join.exit()).as(join.output()).isZero();
+        awaitStatus(a, b, "running");
+        awaitStatus(b, a, "running");
+        assertMessageCrosses(a, b, "after-join");
+    }
+
+    /** Two nodes in their namespaces, joined, a message across, then partitioned: each sees the other stopped. */
+    private List<TestNode> partitionedPair(Map<String, String> extraEnv) throws Exception {
         requireNetworkTools();
         Assumptions.assumeTrue(NodeTest.brokerBuilt(), "the broker (branch broker) is not built yet");
         for (String ns : List.of(nsA, nsB)) {
@@ -81,8 +116,8 @@ class PartitionHealIT {
         must("ip", "-n", nsB, "link", "set", "vb", "up");
 
         int n = ThreadLocalRandom.current().nextInt(20_000, 59_000); // own namespaces: every port is free
-        TestNode a = start("trellis" + (n + 1) + "@" + IP_A, nsA, IP_A);
-        TestNode b = start("trellis" + (n + 2) + "@" + IP_B, nsB, IP_B);
+        TestNode a = start("trellis" + (n + 1) + "@" + IP_A, nsA, IP_A, extraEnv);
+        TestNode b = start("trellis" + (n + 2) + "@" + IP_B, nsB, IP_B, extraEnv);
         for (TestNode node : nodes) {
             await().atMost(Duration.ofSeconds(60)).until(() -> output(node).contains("node " + node.name() + " started")
                     || !node.process().isAlive());
@@ -99,12 +134,7 @@ class PartitionHealIT {
         must("ip", "netns", "exec", nsA, "iptables", "-A", "OUTPUT", "-d", IP_B, "-j", "DROP");
         awaitStatus(a, b, "stopped");
         awaitStatus(b, a, "stopped");
-
-        // Heal: nobody runs a join; the nodes find each other again.
-        must("ip", "netns", "exec", nsA, "iptables", "-F");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusOf(a)).containsEntry(b.name(), "running"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusOf(b)).containsEntry(a.name(), "running"));
-        assertMessageCrosses(a, b, "after-heal");
+        return List.of(a, b);
     }
 
     /** Outside CI a machine without root or the tools skips; in CI that is a broken runner and fails. */
@@ -152,7 +182,7 @@ class PartitionHealIT {
         }
     }
 
-    private TestNode start(String name, String netns, String ip) throws IOException {
+    private TestNode start(String name, String netns, String ip, Map<String, String> extraEnv) throws IOException {
         Path home = Files.createDirectories(dir.resolve(name.replace('@', '_')));
         Map<String, String> env = NodeTest.testEnv(home.resolve("data"), NodeTest.freePort(), NodeTest.freePort());
         env.put("TRELLIS_NODE__NAME", name);
@@ -162,6 +192,7 @@ class PartitionHealIT {
         env.put("TRELLIS_CLUSTER__HEARTBEAT_INTERVAL", "1s");
         env.put("TRELLIS_CLUSTER__NODE_DOWN_TIMEOUT", NODE_DOWN.toSeconds() + "s");
         env.put("TRELLIS_NODE__COOKIE", COOKIE);
+        env.putAll(extraEnv);
         Path out = dir.resolve(name.replace('@', '_') + ".out");
         Process p = trellis(netns, env, "start").redirectOutput(out.toFile()).start();
         int mqtt = Integer.parseInt(env.get("TRELLIS_LISTENERS__TCP__DEFAULT__BIND").replaceAll(".*:", ""));
@@ -208,13 +239,13 @@ class PartitionHealIT {
         return new Result(p.exitValue(), out);
     }
 
-    /** {@code ctl cluster status --json} of {@code node}: node name -> node_status. */
+    /** {@code ctl cluster status --json} of {@code node}: node name -> node_status, or "partitioned" when held apart. */
     private static Map<String, String> statusOf(TestNode node) throws Exception {
         Result r = ctl(node, "cluster", "status", "--json");
         assertThat(r.exit()).as(r.output()).isZero();
         Map<String, String> status = new HashMap<>();
         for (JsonNode s : JSON.readTree(r.output())) {
-            status.put(s.path("node").asText(), s.path("node_status").asText());
+            status.put(s.path("node").asText(), s.path("partitioned").asBoolean(false) ? "partitioned" : s.path("node_status").asText());
         }
         return status;
     }

@@ -22,6 +22,9 @@ import java.util.List;
  * CLIENT_REGISTERED v1  8 | 1 | str client id | u64 connected at (epoch ms)
  * TAKEOVER_REQUEST  v1  9 | 1 | u64 request id | str client id | u8 clean start
  * TAKEOVER_REPLY    v1 10 | 1 | u64 request id | u8 found | [session]
+ * CLIENTS_FULL      v1 11 | 1 | u32 n | (str client id, u64 connected at) * n   (the sender's sessions, on (re)connect)
+ * MERGE             v1 12 | 1                       (after a partition, the sender's operator merged: merge with me too)
+ * SAW_YOU_DOWN      v1 13 | 1                       (before NODE_INFO: the sender saw this node down since its last one)
  * </pre>
  */
 public sealed interface DataMessage {
@@ -70,6 +73,28 @@ public sealed interface DataMessage {
     }
 
     record TakeoverReplyV1(long requestId, io.trellis.mqtt.cluster.SessionState session) implements DataMessage {
+    }
+
+    /** One client id with a session on the sender, and when its connection was made there. */
+    record ClientEntry(String clientId, long connectedAtMillis) {
+    }
+
+    /**
+     * Every session the sender holds, sent with its routes and retained set when a peer comes up:
+     * unlike a live CLIENT_REGISTERED it reconciles (the same id on both sides after a partition).
+     */
+    record ClientsFullV1(List<ClientEntry> clients) implements DataMessage {
+    }
+
+    /** The sender was holding this node apart after a partition (cluster.autoheal = false) and its operator merged. */
+    record MergeV1() implements DataMessage {
+    }
+
+    /**
+     * Sent before NODE_INFO on a new connection when the sender saw the receiver down meanwhile:
+     * with the receiver having seen the sender down too, the two ran apart (a partition).
+     */
+    record SawYouDownV1() implements DataMessage {
     }
 
     /** Thrown by {@link #decode} for bytes that are not a known message. */
@@ -135,6 +160,16 @@ public sealed interface DataMessage {
                 if (m.session() != null) {
                     SessionCodec.write(out, m.session(), now);
                 }
+            } else if (this instanceof ClientsFullV1 m) {
+                out.writeByte(11).writeByte(1).writeInt(m.clients().size());
+                for (ClientEntry c : m.clients()) {
+                    Wire.writeString(out, c.clientId());
+                    out.writeLong(c.connectedAtMillis());
+                }
+            } else if (this instanceof MergeV1) {
+                out.writeByte(12).writeByte(1);
+            } else if (this instanceof SawYouDownV1) {
+                out.writeByte(13).writeByte(1);
             }
             byte[] bytes = new byte[out.readableBytes()];
             out.readBytes(bytes);
@@ -199,6 +234,16 @@ public sealed interface DataMessage {
                     long id = in.readLong();
                     yield new TakeoverReplyV1(id, in.readBoolean() ? SessionCodec.read(in, now) : null);
                 }
+                case 11 * 256 + 1 -> {
+                    int n = in.readInt();
+                    List<ClientEntry> clients = new ArrayList<>(Math.min(n, 4096));
+                    for (int i = 0; i < n; i++) {
+                        clients.add(new ClientEntry(Wire.readString(in), in.readLong()));
+                    }
+                    yield new ClientsFullV1(clients);
+                }
+                case 12 * 256 + 1 -> new MergeV1();
+                case 13 * 256 + 1 -> new SawYouDownV1();
                 default -> throw new Malformed("unknown data message type " + type + " version " + version);
             };
             if (in.isReadable()) {

@@ -11,8 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * milliseconds, made strictly increasing per node) and replicated to every peer; a node that
  * (re)connects gets the peer's whole set as a full copy, deletes included as tombstones, and each
  * topic keeps the change with the highest stamp (last writer wins). Limits: stamps come from the
- * nodes' clocks, so with clock skew "last" means "latest by the writer's clock"; equal stamps from
- * two nodes keep whichever arrived first; tombstones are kept in memory for the node's lifetime
+ * nodes' clocks, so with clock skew "last" means "latest by the writer's clock"; equal stamps (two
+ * nodes writing one topic in the same millisecond, e.g. on both sides of a partition) are settled
+ * by content so that every node keeps the same: a set beats a delete, else the greater payload
+ * (unsigned bytes) wins; tombstones are kept in memory for the node's lifetime
  * (one entry per deleted topic); '$'-topics are not in full copies (they are node-local, $SYS).
  */
 public final class RetainedReplica {
@@ -36,7 +38,7 @@ public final class RetainedReplica {
     public void apply(long stamp, String topic, Message message) {
         boolean[] newer = {false};
         stamps.compute(topic, (t, mine) -> {
-            if (mine != null && mine >= stamp) {
+            if (mine != null && (mine > stamp || mine == stamp && !beatsOnTie(message, store.get(topic)))) {
                 return mine;
             }
             newer[0] = true;
@@ -47,6 +49,14 @@ public final class RetainedReplica {
             }
             return stamp;
         });
+    }
+
+    /** At equal stamps: whether {@code incoming} replaces {@code current} (null: deleted), the same choice on every node. */
+    static boolean beatsOnTie(Message incoming, Message current) {
+        if (incoming == null) {
+            return false; // a set beats a delete; two deletes are the same
+        }
+        return current == null || java.util.Arrays.compareUnsigned(incoming.payload(), current.payload()) > 0;
     }
 
     /** The whole set with stamps (0 for messages retained before the cluster started), tombstones included. */

@@ -76,6 +76,8 @@ public final class Distribution implements AutoCloseable {
     private final List<DataListener> dataListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService notifier;
     private final Map<NodeName, Member> members = new HashMap<>();
+    /** Peers this node refuses to connect with: a network partition simulated by tests; empty otherwise. */
+    private final Set<NodeName> unreachableForTest = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private PortPlan portPlan;
     /** Looks up peers' host names when dialling (Netty's default: the JDK's resolver). */
     private volatile AddressResolverGroup<? extends SocketAddress> resolver = DefaultAddressResolverGroup.INSTANCE;
@@ -385,6 +387,15 @@ public final class Distribution implements AutoCloseable {
             if (stopped || peer.equals(self)) {
                 loser = ch;
                 nowUp = false;
+            } else if (unreachableForTest.contains(peer)) {
+                // A simulated partition: as if the connection had never got through. Closing it
+                // reaches disconnected(), which schedules the next attempt.
+                Member m = members.get(peer);
+                if (m != null) {
+                    m.dialling = false;
+                }
+                loser = ch;
+                nowUp = false;
             } else {
                 Member m = members.computeIfAbsent(peer, Member::new);
                 m.left = false;
@@ -613,6 +624,22 @@ public final class Distribution implements AutoCloseable {
         }
         if (ch != null) {
             ch.close();
+        }
+    }
+
+    /**
+     * Tests only: simulates a network partition from {@code peers}, or its end. While cut, the
+     * connections to them are closed and every new one is dropped once authenticated, as if the
+     * network lost it; both sides keep retrying (until autoclean), so ending the cut heals by itself.
+     */
+    void unreachableForTest(Set<NodeName> peers, boolean cut) {
+        if (!cut) {
+            unreachableForTest.removeAll(peers);
+            return;
+        }
+        unreachableForTest.addAll(peers);
+        for (NodeName peer : peers) {
+            dropConnectionForTest(peer);
         }
     }
 

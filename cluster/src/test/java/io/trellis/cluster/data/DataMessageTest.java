@@ -42,7 +42,11 @@ public class DataMessageTest {
                 new DataMessage.RetainedDelV1(99, "r/1"),
                 new DataMessage.ClientRegisteredV1("c1", 42),
                 new DataMessage.TakeoverRequestV1(5, "c1", true),
-                new DataMessage.TakeoverReplyV1(6, null));
+                new DataMessage.TakeoverReplyV1(6, null),
+                new DataMessage.ClientsFullV1(List.of(new DataMessage.ClientEntry("c1", 42), new DataMessage.ClientEntry("c2", 43))),
+                new DataMessage.ClientsFullV1(List.of()),
+                new DataMessage.MergeV1(),
+                new DataMessage.SawYouDownV1());
         for (DataMessage d : all) {
             assertThat(DataMessage.decode(d.encode())).isEqualTo(d);
         }

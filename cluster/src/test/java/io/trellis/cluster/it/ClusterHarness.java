@@ -38,6 +38,8 @@ final class ClusterHarness implements AutoCloseable {
     /** TLS of each node's channels; plain unless a test says otherwise. */
     java.util.function.Function<NodeName, io.trellis.cluster.transport.TransportSecurity> transport =
             node -> io.trellis.cluster.transport.TransportSecurity.PLAIN;
+    /** cluster.autoheal of nodes started from now on. */
+    boolean autoheal = true;
     /** cluster.node_down_timeout of nodes added from now on: short, so tests see a dead peer fast. */
     Duration nodeDownTimeout = Duration.ofSeconds(1);
 
@@ -91,7 +93,7 @@ final class ClusterHarness implements AutoCloseable {
 
     ClusterSettings settings(NodeName node, String cookie) {
         return new ClusterSettings(node, cookie == null ? null : new Secret(cookie), ClusterSettings.DiscoveryStrategy.MANUAL,
-                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), nodeDownTimeout, Duration.ofHours(1), true,
+                List.of(), "", "a", host.contains(":"), host, Duration.ofMillis(200), nodeDownTimeout, Duration.ofHours(1), autoheal,
                 RpcPortDiscovery.STATELESS, 5369, host, clientNum, Duration.ofSeconds(2), Duration.ofSeconds(5), transport.apply(node));
     }
 
@@ -101,11 +103,25 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     static ClusterHarness start(int n, String host, int clientNum) {
-        return start(n, host, clientNum, Duration.ofSeconds(1));
+        return start(n, host, clientNum, true, Duration.ofSeconds(1));
     }
 
     static ClusterHarness start(int n, String host, int clientNum, Duration nodeDownTimeout) {
+        return start(n, host, clientNum, true, nodeDownTimeout);
+    }
+
+    /**
+     * n nodes for partition tests, with the given cluster.autoheal. {@link #partition} closes
+     * connections, which both sides see at once: a long node-down timeout changes nothing there and
+     * keeps heartbeats missed on a loaded machine from making partitions of their own.
+     */
+    static ClusterHarness start(int n, boolean autoheal) {
+        return start(n, "127.0.0.1", 4, autoheal, Duration.ofSeconds(30));
+    }
+
+    static ClusterHarness start(int n, String host, int clientNum, boolean autoheal, Duration nodeDownTimeout) {
         ClusterHarness h = new ClusterHarness(host, clientNum);
+        h.autoheal = autoheal;
         h.nodeDownTimeout = nodeDownTimeout;
         for (int i = 1; i <= n; i++) {
             h.add("n" + i, COOKIE);
@@ -133,6 +149,33 @@ final class ClusterHarness implements AutoCloseable {
         List<Node> running = nodes.stream().filter(n -> n.cluster != null && n.cluster.distPort() != 0).toList();
         await().atMost(10, TimeUnit.SECONDS).until(() -> running.stream().allMatch(a -> running.stream()
                 .allMatch(b -> a == b || (a.cluster.hasRoutesOf(b.nodeName()) && a.cluster.forwardsTo(b.nodeName())))));
+    }
+
+    /**
+     * A network partition between {@code side} and {@code other}: connections between them close
+     * and no new one gets through until {@link #restoreNetwork}. Returns once every node of each
+     * side sees the other side down.
+     */
+    void partition(List<Node> side, List<Node> other) {
+        network(side, other, true);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> side.stream().allMatch(a -> other.stream().noneMatch(b ->
+                a.cluster.upNodes().contains(b.nodeName()) || b.cluster.upNodes().contains(a.nodeName()))));
+    }
+
+    /** Ends a {@link #partition}: the network between the sides works again (nodes reconnect by themselves). */
+    void restoreNetwork(List<Node> side, List<Node> other) {
+        network(side, other, false);
+    }
+
+    private static void network(List<Node> side, List<Node> other, boolean cut) {
+        java.util.Set<NodeName> sideNames = side.stream().map(Node::nodeName).collect(java.util.stream.Collectors.toSet());
+        java.util.Set<NodeName> otherNames = other.stream().map(Node::nodeName).collect(java.util.stream.Collectors.toSet());
+        for (Node n : side) {
+            io.trellis.cluster.ClusterNodeTestAccess.unreachable(n.cluster, otherNames, cut);
+        }
+        for (Node n : other) {
+            io.trellis.cluster.ClusterNodeTestAccess.unreachable(n.cluster, sideNames, cut);
+        }
     }
 
     /** A connected MQTT 5 client of {@code node}. */

@@ -110,6 +110,7 @@ public final class ManagementApi {
         List<Map<String, Object>> out = new ArrayList<>();
         Map<String, Object> self = nodeJson();
         out.add(self);
+        java.util.Set<io.trellis.cluster.NodeName> heldApart = node.cluster().partitioned();
         for (Cluster.NodeStatus s : node.cluster().nodes()) {
             if (s.node().toString().equals(node.nodeName())) {
                 self.put("dist_port", s.distPort());
@@ -123,6 +124,8 @@ public final class ManagementApi {
             n.put("uptime", s.uptimeMs() < 0 ? null : s.uptimeMs());
             n.put("dist_port", s.distPort());
             n.put("rpc_port", s.rpcPort());
+            // Trellis-specific: reachable but held apart after a partition (cluster.autoheal = false).
+            n.put("partitioned", heldApart.contains(s.node()));
             out.add(n);
         }
         return out;
@@ -162,6 +165,7 @@ public final class ManagementApi {
         body.put("self", node.nodeName());
         body.put("nodes", nodesJson().stream().map(n -> n.get("node")).toList());
         body.put("clustering", node.cluster().clustered());
+        body.put("partitioned", node.cluster().partitioned().stream().map(Object::toString).toList());
         if (!node.cluster().clustered()) {
             body.put("reason", node.cluster().aloneReason());
         }

@@ -83,12 +83,19 @@ final class ClusterCommands {
             }
             Table t = new Table("NODE", "STATUS", "VERSION", "UPTIME", "DIST_PORT", "RPC_PORT");
             for (JsonNode n : nodes) {
-                t.row(n.path("node").asText(), n.path("node_status").asText(),
+                t.row(n.path("node").asText(), n.path("partitioned").asBoolean(false) ? "partitioned" : n.path("node_status").asText(),
                         n.path("version").isTextual() ? n.path("version").asText() : "-",
                         n.path("uptime").isNumber() ? Ctl.Status.uptime(n.path("uptime").asLong()) : "-",
                         port(n.path("dist_port")), port(n.path("rpc_port")));
             }
             t.print(ctl.out());
+            JsonNode held = cluster.path("partitioned");
+            if (held.isArray() && !held.isEmpty()) {
+                ctl.out().println("partitioned: " + names(held) + " reachable again after a network partition but held apart "
+                        + "(cluster.autoheal = false): no routes, retained messages or sessions exchanged, nothing forwarded. "
+                        + "To merge (the later connection of a client id on both sides wins): bin/trellis ctl cluster join "
+                        + held.get(0).asText());
+            }
             if (!cluster.path("clustering").asBoolean(true)) {
                 ctl.out().println("this node runs alone: " + cluster.path("reason").asText());
             }

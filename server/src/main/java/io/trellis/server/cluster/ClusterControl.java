@@ -54,6 +54,14 @@ public final class ClusterControl implements AutoCloseable {
         return cluster == null ? List.of() : cluster.status();
     }
 
+    /**
+     * Peers reachable again after a network partition but held apart (cluster.autoheal = false)
+     * until {@link #join} of one of them merges; empty when alone.
+     */
+    public java.util.Set<NodeName> partitioned() {
+        return cluster == null ? java.util.Set.of() : cluster.partitioned();
+    }
+
     /** The cluster's ports (distribution and RPC listen rows, dial rows per peer); empty when alone. */
     public List<Cluster.PortInfo> ports() {
         return cluster == null ? List.of() : cluster.ports();

@@ -146,6 +146,28 @@ class ClusterCtlTest {
     }
 
     @Test
+    void statusShowsAPeerHeldApartAfterAPartitionAndHowToMerge() throws Exception {
+        FakeCluster cluster = new FakeCluster(SELF);
+        NodeName peer = NodeName.parse("trellis2@127.0.0.1");
+        cluster.members.put(peer, true);
+        cluster.partitioned.add(peer);
+        serve(ClusterControl.of(cluster));
+
+        assertThat(run("cluster", "status")).as(err.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString().lines().filter(l -> l.startsWith("trellis2@127.0.0.1")).findFirst().orElseThrow())
+                .contains("partitioned");
+        assertThat(out.toString()).contains("cluster.autoheal = false").contains("bin/trellis ctl cluster join trellis2@127.0.0.1");
+        assertThat(run("cluster", "status", "--json")).as(err.toString()).isEqualTo(ExitCodes.OK);
+        JsonNode nodes = JSON.readTree(out.toString());
+        assertThat(nodes.get(1).path("partitioned").asBoolean()).isTrue();
+        assertThat(call("GET", "/api/v5/cluster", null)).contains("\"partitioned\":[\"trellis2@127.0.0.1\"]");
+
+        cluster.partitioned.clear(); // merged
+        assertThat(run("cluster", "status")).as(err.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).doesNotContain("partitioned");
+    }
+
+    @Test
     void aRefusedJoinExits1WithTheReason() throws Exception {
         FakeCluster cluster = new FakeCluster(SELF);
         cluster.refusals.put(NodeName.parse("trellis9@127.0.0.1"), "cookie mismatch");

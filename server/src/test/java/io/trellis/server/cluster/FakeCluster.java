@@ -21,6 +21,8 @@ public final class FakeCluster implements Cluster {
     public final Map<NodeName, String> refusals = new ConcurrentHashMap<>();
     /** Peer name -> a join that completes when the test completes it. */
     public final Map<NodeName, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
+    /** Peers held apart after a partition (cluster.autoheal = false). */
+    public final java.util.Set<NodeName> partitioned = ConcurrentHashMap.newKeySet();
     public volatile boolean started;
     public volatile boolean closed;
 
@@ -69,6 +71,11 @@ public final class FakeCluster implements Cluster {
         members.forEach((n, up) -> out.add(new NodeStatus(n, up, up ? "test" : null, up ? 2000 : -1, n.distPort(),
                 5370 + n.offset())));
         return out;
+    }
+
+    @Override
+    public java.util.Set<NodeName> partitioned() {
+        return java.util.Set.copyOf(partitioned);
     }
 
     @Override
