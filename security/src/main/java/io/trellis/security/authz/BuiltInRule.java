@@ -41,6 +41,9 @@ public record BuiltInRule(AclRule.Permission permission, AclRule.ActionRule.Kind
 
   /** Parses {@code allow | deny}. */
   public static AclRule.Permission permission(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("permission: missing; use allow or deny");
+    }
     return switch (lower(text)) {
       case "allow" -> AclRule.Permission.ALLOW;
       case "deny" -> AclRule.Permission.DENY;
@@ -51,6 +54,9 @@ public record BuiltInRule(AclRule.Permission permission, AclRule.ActionRule.Kind
 
   /** Parses {@code publish | subscribe | all}. */
   public static AclRule.ActionRule.Kind action(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("action: missing; use publish, subscribe or all");
+    }
     return switch (lower(text)) {
       case "publish" -> AclRule.ActionRule.Kind.PUBLISH;
       case "subscribe" -> AclRule.ActionRule.Kind.SUBSCRIBE;
