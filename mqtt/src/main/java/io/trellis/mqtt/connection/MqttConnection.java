@@ -135,6 +135,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private AuthzCache authzCache;
     /** A PUBLISH or SUBSCRIBE waits for an authorization answer: later packets queue in {@link #pending}. */
     private boolean awaitingAuthz;
+    /** Closing after a protocol error or DISCONNECT: nothing more the client sent is handled. */
+    private boolean closing;
     /** MQTT 5 Request Problem Information (3.1.2.11.7): 0 = reason strings only on CONNACK and DISCONNECT. */
     private boolean problemInformation = true;
     /** The client's Maximum Packet Size: a reason string that would push a packet above it is left out. */
@@ -171,7 +173,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         try {
-            if (state == State.CLOSED) return;
+            if (state == State.CLOSED || closing) return;
             metrics.packetsReceived.increment();
             if (m.decoderResult().isFailure()) {
                 onDecodeFailure(m.decoderResult().cause());
@@ -460,7 +462,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
      * until none is left or one waits for authorization again; then reads resume.
      */
     private void drainPending() {
-        while (pending != null && !pending.isEmpty() && state == State.CONNECTED && !awaitingAuthz) {
+        while (pending != null && !pending.isEmpty() && state == State.CONNECTED && !awaitingAuthz && !closing) {
             MqttMessage m = pending.poll();
             try {
                 dispatch(m);
@@ -468,7 +470,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 ReferenceCountUtil.release(m);
             }
         }
-        if (state == State.CONNECTED && !awaitingAuthz) {
+        if (state == State.CONNECTED && !awaitingAuthz && !closing) {
             pending = null;
             channel.config().setAutoRead(true);
         }
@@ -1047,6 +1049,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void writeThenClose(MqttMessage m) {
+        closing = true;
         metrics.packetsSent.increment();
         channel.config().setAutoRead(false);
         channel.writeAndFlush(m).addListener(ChannelFutureListener.CLOSE);
@@ -1054,6 +1057,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void close() {
+        closing = true;
         channel.close();
     }
 

@@ -208,11 +208,13 @@ class AsyncAuthorizationTest {
     }
 
     @Test
-    void denyActionDisconnectClosesWithReason0x87OnceThePendingAnswerIsNo() {
+    void denyActionDisconnectClosesWithReason0x87OnceThePendingAnswerIsNoAndHandlesNothingAfter() {
         access.denyAction = Authorizer.DenyAction.DISCONNECT;
         start();
+        List<String> got = collect(v5("watcher"));
         Mqtt5AsyncClient c = v5("dc").toAsync();
         var ack = send(c, "slow/x", "z");
+        send(c, "t/queued-behind", "never"); // waits behind slow/x, then must not be handled after the disconnect
         access.answer("slow/x", false);
         var e = org.assertj.core.api.Assertions.catchThrowableOfType(java.util.concurrent.ExecutionException.class,
                 () -> ack.get(10, TimeUnit.SECONDS));
@@ -220,6 +222,9 @@ class AsyncAuthorizationTest {
         assertThat(cause).isInstanceOf(Mqtt5DisconnectException.class);
         assertThat(((Mqtt5DisconnectException) cause).getMqttMessage().getReasonCode())
                 .isEqualTo(Mqtt5DisconnectReasonCode.NOT_AUTHORIZED);
+        send(v5("after").toAsync(), "t/marker", "m").join();
+        await().atMost(WAIT).until(() -> got.contains("t/marker=m"));
+        assertThat(got).containsExactly("t/marker=m");
     }
 
     @Test
