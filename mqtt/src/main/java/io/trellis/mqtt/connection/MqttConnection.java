@@ -872,6 +872,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                         then.accept(allowed);
                         drainPending();
                     }
+                } catch (RuntimeException e) {
+                    // On the synchronous path this would reach exceptionCaught; here nothing would, and
+                    // the connection would stay paused: close it the same way.
+                    LOG.warn("client {}: failed after an authorization answer ({}); closing", clientId, e.toString());
+                    close();
                 } finally {
                     ReferenceCountUtil.release(held);
                 }
