@@ -862,7 +862,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         answer.whenComplete((value, error) -> {
             Runnable resume = () -> {
                 try {
-                    if (state != State.CLOSED) {
+                    if (state != State.CLOSED && !closing) { // not left, nor refused since (queue overflow)
                         awaitingAuthz = false;
                         boolean allowed = error == null && (!(value instanceof Boolean b) || b);
                         if (error != null) {
