@@ -249,6 +249,31 @@ class AsyncAuthorizationTest {
         assertThat(got).containsExactly("t/marker=m");
     }
 
+    @Test
+    void aWillWaitsForItsPendingAnswerAndIsPublishedOnlyWhenAllowed() throws Exception {
+        start();
+        List<String> got = collect(v5("will-watcher"));
+        for (String who : List.of("yes", "no")) {
+            try (Socket raw = new Socket("127.0.0.1", port)) {
+                raw.getOutputStream().write(connect311WithWill("w-" + who, "slow/will-" + who, "bye-" + who));
+                assertThat(raw.getInputStream().readNBytes(4)).containsExactly(0x20, 0x02, 0x00, 0x00);
+            } // closed without DISCONNECT: the will is due
+            access.answer("slow/will-" + who, who.equals("yes"));
+        }
+        send(v5("marker").toAsync(), "t/marker", "m").get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> got.contains("slow/will-yes=bye-yes") && got.contains("t/marker=m"));
+        assertThat(got).doesNotContain("slow/will-no=bye-no");
+    }
+
+    private static byte[] connect311WithWill(String clientId, String willTopic, String willMessage) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x06, 0, 60}); // clean session + will, QoS 0
+        writeString(body, clientId);
+        writeString(body, willTopic);
+        writeString(body, willMessage);
+        return packet(0x10, body.toByteArray());
+    }
+
     private static byte[] connect311(String clientId) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60});
