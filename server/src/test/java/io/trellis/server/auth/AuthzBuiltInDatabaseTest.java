@@ -63,7 +63,11 @@ class AuthzBuiltInDatabaseTest {
     }
 
     private void start() throws Exception {
-        conf = Files.writeString(dir.resolve("trellis.conf"), CONF);
+        start(CONF);
+    }
+
+    private void start(String text) throws Exception {
+        conf = Files.writeString(dir.resolve("trellis.conf"), text);
         env = new HashMap<>();
         env.put("TRELLIS_NODE__NAME", "rules@127.0.0.1");
         env.put("TRELLIS_NODE__DATA_DIR", dir.resolve("data").toString());
@@ -228,10 +232,27 @@ class AuthzBuiltInDatabaseTest {
     }
 
     @Test
+    void aDisabledSourceIsNotAskedButItsRulesCanBeManagedAndPurged() throws Exception {
+        start(CONF.replace("type = built_in_database,", "type = built_in_database, enable = false,"));
+        writeRules();
+        assertThat(subscribe(v5("anyone", null), "#")).isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+        assertThat(api("DELETE", RULES, null).statusCode()).isEqualTo(204);
+        assertThat(JSON.readTree(api("GET", RULES + "/users", null).body()).get("data")).isEmpty();
+        assertThat(JSON.readTree(api("GET", RULES + "/all", null).body()).get("rules")).isEmpty();
+        assertThat(Files.readString(dir.resolve("data").resolve("authz").resolve("built_in_database.json")))
+                .doesNotContain("secret", "private");
+    }
+
+    @Test
     void withoutTheSourceTheApiAnswers404AndASecondSourceOfATypeIsAConfigError() throws Exception {
         Path two = Files.writeString(dir.resolve("two.conf"), """
                 authorization.sources = [ { type = built_in_database }, { type = built_in_database } ]
                 """);
+        start("");
+        assertThat(api("GET", RULES + "/users", null).statusCode()).isEqualTo(404);
+        node.close();
+        node = null;
+
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> Node.load(two, Map.of("TRELLIS_NODE__DATA_DIR", dir.resolve("d").toString())));
         assertThat(e).isNotNull();
