@@ -21,6 +21,7 @@ import io.trellis.server.api.LocalCredential;
 import io.trellis.server.api.ManagementApi;
 import io.trellis.server.api.NodeView;
 import io.trellis.server.auth.AuthApi;
+import io.trellis.server.auth.AuthzApi;
 import io.trellis.server.auth.NodeAuth;
 import io.trellis.server.cluster.ClusterControl;
 import io.trellis.server.cluster.ClusterFactory;
@@ -157,6 +158,7 @@ public final class Node implements AutoCloseable, NodeView {
             if (settings.apiEnabled()) {
                 ManagementApi management = new ManagementApi(this, new ObjectMapper());
                 authApi.register(management.router());
+                AuthzApi.register(management.router(), auth, management.mapper());
                 rulesApi.register(management.router());
                 new ClusterConfApi(confLog).register(management.router());
                 api = new ApiServer(management, keys);

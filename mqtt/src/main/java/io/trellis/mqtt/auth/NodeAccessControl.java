@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * an event loop: bcrypt/pbkdf2 cost milliseconds and an HTTP backend may wait on the network.
  * Each refusal counts towards the automatic ban of the {@link BanList}.
  *
- * <p>Authorization: {@link Authorizer} with the per-connection cache; it runs on the event loop, so
- * sources must answer quickly (the file and the built-in database do; see the HTTP source's notes).
+ * <p>Authorization: {@link Authorizer} with the per-connection cache, asked on the event loop through
+ * {@link #authorizeAsync}: the file, JWT and built-in database sources answer at once, the HTTP source
+ * answers later without holding the loop; its answer is cached like the others.
  */
 public final class NodeAccessControl implements AccessControl {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAccessControl.class);
@@ -180,6 +181,24 @@ public final class NodeAccessControl implements AccessControl {
         boolean allowed = authorizer == null
                 || (cache == null ? authorizer.authorize(client, action, topic)
                         : authorizer.authorize(client, action, topic, cache)) == AuthzResult.ALLOW;
+        (allowed ? metrics.clientAuthorizationAllow : metrics.clientAuthorizationDeny).increment();
+        return allowed;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> authorizeAsync(AuthzClient client, AuthzAction action, String topic,
+                                                     AuthzCache cache) {
+        if (authorizer == null) {
+            metrics.clientAuthorizationAllow.increment();
+            return ALLOWED;
+        }
+        CompletableFuture<AuthzResult> answer = cache == null ? authorizer.authorizeAsync(client, action, topic)
+                : authorizer.authorizeAsync(client, action, topic, cache);
+        if (answer.isDone()) return count(answer.join() == AuthzResult.ALLOW) ? ALLOWED : DENIED;
+        return answer.thenApply(result -> count(result == AuthzResult.ALLOW));
+    }
+
+    private boolean count(boolean allowed) {
         (allowed ? metrics.clientAuthorizationAllow : metrics.clientAuthorizationDeny).increment();
         return allowed;
     }

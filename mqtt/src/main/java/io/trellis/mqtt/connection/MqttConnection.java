@@ -72,11 +72,20 @@ import org.slf4j.LoggerFactory;
  * Event-loop confined (its channel's loop). Every protocol error leaves through {@link #fail}:
  * a v5 DISCONNECT (or CONNACK before CONNECT is accepted) with the reason, a single log line at
  * debug, then close. Client faults never log a stack trace.
+ *
+ * <p>Authorization of a PUBLISH or SUBSCRIBE is synchronous when the sources answer at once; when one
+ * needs I/O (HTTP) the connection stops reading, queues what was already decoded, and goes on in
+ * order once the answer is back on its loop ({@link #awaitAuthorization}).
  */
 public final class MqttConnection extends ChannelInboundHandlerAdapter implements SessionOwner {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
     private static final int MAX_PENDING = 1024;
+    /**
+     * Packets held back while an authorization answer is pending. Reads stop when the wait starts, so
+     * only what the last read had decoded can queue: the bound is a guard, not a limit a client meets.
+     */
+    private static final int MAX_QUEUED_WHILE_AUTHORIZING = 65_536;
     /** Reason strings are cut here: a hint for a human, not a place for a 64KB topic name. */
     private static final int MAX_REASON_CHARS = 200;
     private static final java.util.regex.Pattern NUMBERS = java.util.regex.Pattern.compile("\\d+");
@@ -124,6 +133,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private AccessControl access;
     private AuthzClient authzClient;
     private AuthzCache authzCache;
+    /** A PUBLISH or SUBSCRIBE waits for an authorization answer: later packets queue in {@link #pending}. */
+    private boolean awaitingAuthz;
+    /** Closing after a protocol error or DISCONNECT: nothing more the client sent is handled. */
+    private boolean closing;
     /** MQTT 5 Request Problem Information (3.1.2.11.7): 0 = reason strings only on CONNACK and DISCONNECT. */
     private boolean problemInformation = true;
     /** The client's Maximum Packet Size: a reason string that would push a packet above it is left out. */
@@ -160,16 +173,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         try {
-            if (state == State.CLOSED) return;
+            if (state == State.CLOSED || closing) return;
             metrics.packetsReceived.increment();
             if (m.decoderResult().isFailure()) {
                 onDecodeFailure(m.decoderResult().cause());
                 return;
             }
-            if (state == State.CONNECTING) {
+            if (state == State.CONNECTING || awaitingAuthz) {
                 if (pending == null) pending = new ArrayDeque<>();
-                if (pending.size() >= MAX_PENDING) {
-                    fail(RC_RECEIVE_MAXIMUM_EXCEEDED, "sent too many packets before CONNACK");
+                if (pending.size() >= (awaitingAuthz ? MAX_QUEUED_WHILE_AUTHORIZING : MAX_PENDING)) {
+                    fail(RC_RECEIVE_MAXIMUM_EXCEEDED, awaitingAuthz ? "sent too many packets while authorization was pending"
+                            : "sent too many packets before CONNACK");
                     return;
                 }
                 pending.add(ReferenceCountUtil.retain(m));
@@ -440,18 +454,26 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         metrics.connections.increment();
         metrics.liveConnections.increment();
         s.resume();
-        if (pending != null) {
-            while (!pending.isEmpty() && state == State.CONNECTED) {
-                MqttMessage m = pending.poll();
-                try {
-                    dispatch(m);
-                } finally {
-                    ReferenceCountUtil.release(m);
-                }
+        drainPending();
+    }
+
+    /**
+     * Handles the packets that queued (before CONNACK, or behind a pending authorization) in order,
+     * until none is left or one waits for authorization again; then reads resume.
+     */
+    private void drainPending() {
+        while (pending != null && !pending.isEmpty() && state == State.CONNECTED && !awaitingAuthz && !closing) {
+            MqttMessage m = pending.poll();
+            try {
+                dispatch(m);
+            } finally {
+                ReferenceCountUtil.release(m);
             }
-            pending = null;
         }
-        if (state == State.CONNECTED) channel.config().setAutoRead(true);
+        if (state == State.CONNECTED && !awaitingAuthz && !closing) {
+            pending = null;
+            channel.config().setAutoRead(true);
+        }
     }
 
     private void setKeepalive(int seconds) {
@@ -470,7 +492,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private void onPublish(MqttPublishMessage p) {
         metrics.packetsPublishReceived.increment();
         int qos = p.fixedHeader().qosLevel().value();
-        int packetId = p.variableHeader().packetId();
         String topic = p.variableHeader().topicName();
         MqttProperties props = p.variableHeader().properties();
         if (version == 5) {
@@ -510,7 +531,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             fail(RC_RETAIN_NOT_SUPPORTED, "published a retained message while mqtt.retain_available = false");
             return;
         }
-        if (!authorized(AuthzAction.publish(qos, retain), topic)) {
+        CompletableFuture<Boolean> allowed = authorize(AuthzAction.publish(qos, retain), topic);
+        if (allowed.isDone()) {
+            publishAuthorized(p, topic, qos, retain, props, isAllowed(allowed));
+        } else {
+            String t = topic;
+            awaitAuthorization(allowed, p, ok -> publishAuthorized(p, t, qos, retain, props, ok));
+        }
+    }
+
+    /** The rest of a PUBLISH once authorization has answered {@code allowed}. */
+    private void publishAuthorized(MqttPublishMessage p, String topic, int qos, boolean retain, MqttProperties props,
+                                   boolean allowed) {
+        int packetId = p.variableHeader().packetId();
+        if (!allowed) {
             metrics.messagesDropped.increment();
             if (access.denyAction() == Authorizer.DenyAction.DISCONNECT) {
                 fail(RC_NOT_AUTHORIZED, "published to " + topic + " without permission (deny_action = disconnect)");
@@ -597,8 +631,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (version == 5) subId = intProperty(m.idAndPropertiesVariableHeader().properties(), MqttProperties.SUBSCRIPTION_IDENTIFIER, 0);
         List<MqttTopicSubscription> requests = m.payload().topicSubscriptions();
         int[] codes = new int[requests.size()];
-        List<Subscription> retainedFor = new ArrayList<>(requests.size());
         StringBuilder why = new StringBuilder(); // one clause per refused filter, for the reason string
+        TopicFilter[] filters = new TopicFilter[codes.length];
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Boolean>[] answers = new CompletableFuture[codes.length];
+        List<CompletableFuture<Boolean>> waiting = null;
         for (int i = 0; i < codes.length; i++) {
             MqttTopicSubscription r = requests.get(i);
             TopicFilter filter;
@@ -621,7 +658,32 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 refused(why, r.topicFilter(), "wildcard subscriptions are disabled (mqtt.wildcard_subscription)");
                 continue;
             }
-            if (!authorized(AuthzAction.subscribe(Math.min(2, r.qualityOfService().value())), r.topicFilter())) {
+            filters[i] = filter;
+            // Every filter is asked at once; a SUBSCRIBE waits for the slowest answer, not for their sum.
+            answers[i] = authorize(AuthzAction.subscribe(Math.min(2, r.qualityOfService().value())), r.topicFilter());
+            if (!answers[i].isDone()) {
+                if (waiting == null) waiting = new ArrayList<>();
+                waiting.add(answers[i]);
+            }
+        }
+        if (waiting == null) {
+            subscribeAuthorized(packetId, subId, requests, filters, answers, codes, why);
+        } else {
+            int sid = subId;
+            awaitAuthorization(CompletableFuture.allOf(waiting.toArray(new CompletableFuture[0])), m,
+                    done -> subscribeAuthorized(packetId, sid, requests, filters, answers, codes, why));
+        }
+    }
+
+    /** The rest of a SUBSCRIBE once every filter's authorization has answered. */
+    private void subscribeAuthorized(int packetId, int subId, List<MqttTopicSubscription> requests, TopicFilter[] filters,
+                                     CompletableFuture<Boolean>[] answers, int[] codes, StringBuilder why) {
+        List<Subscription> retainedFor = new ArrayList<>(requests.size());
+        for (int i = 0; i < codes.length; i++) {
+            if (answers[i] == null) continue; // refused before authorization: its code is set
+            MqttTopicSubscription r = requests.get(i);
+            TopicFilter filter = filters[i];
+            if (!isAllowed(answers[i])) {
                 if (access.denyAction() == Authorizer.DenyAction.DISCONNECT) {
                     fail(RC_NOT_AUTHORIZED, "subscribed to " + r.topicFilter() + " without permission (deny_action = disconnect)");
                     return;
@@ -697,6 +759,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
+            if (awaitingAuthz) return; // not silent: this side stopped reading while authorization is pending
             if (state == State.AWAIT_CONNECT) {
                 LOG.debug("{}: no CONNECT within mqtt.idle_timeout; closing", remote());
                 close();
@@ -746,17 +809,84 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     /** Authorization asked when the will is sent, not at CONNECT: rules may have changed since. */
     private void publishWill(Message w) {
-        if (authorized(AuthzAction.publish(w.qos(), w.retain()), w.topic())) broker.publish(w);
+        CompletableFuture<Boolean> allowed = authorize(AuthzAction.publish(w.qos(), w.retain()), w.topic());
+        if (allowed.isDone()) {
+            publishWillIfAllowed(w, isAllowed(allowed));
+            return;
+        }
+        // The connection is gone; its loop is not: the will is published there, as a synchronous one would be.
+        allowed.whenComplete((ok, error) -> {
+            try {
+                channel.eventLoop().execute(() -> publishWillIfAllowed(w, error == null && Boolean.TRUE.equals(ok)));
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                LOG.debug("client {}: will to {} dropped, the node is shutting down", clientId, w.topic());
+            }
+        });
+    }
+
+    private void publishWillIfAllowed(Message w, boolean allowed) {
+        if (allowed) broker.publish(w);
         else LOG.debug("client {}: will to {} not authorized; dropped", clientId, w.topic());
     }
 
-    private boolean authorized(AuthzAction action, String topic) {
+    /** Asks authorization without blocking; an implementation that throws is a denial (fail closed). */
+    private CompletableFuture<Boolean> authorize(AuthzAction action, String topic) {
         try {
-            return access.authorize(authzClient, action, topic, authzCache);
-        } catch (RuntimeException e) { // fail closed
+            return access.authorizeAsync(authzClient, action, topic, authzCache);
+        } catch (RuntimeException e) {
+            LOG.warn("authorization of client {} failed ({}); denied", clientId, e.getClass().getSimpleName());
+            return AccessControl.DENIED;
+        }
+    }
+
+    /** The answer of a completed authorization: an exceptional one is a denial. */
+    private boolean isAllowed(CompletableFuture<Boolean> done) {
+        try {
+            return Boolean.TRUE.equals(done.getNow(Boolean.FALSE));
+        } catch (RuntimeException e) {
             LOG.warn("authorization of client {} failed ({}); denied", clientId, e.getClass().getSimpleName());
             return false;
         }
+    }
+
+    /**
+     * Holds this connection's later packets until {@code answer} is in: reads stop, packets already
+     * decoded queue in {@link #pending}; when the answer comes, {@code then} runs on this connection's
+     * loop with it and the queue is handled in order. {@code held} (the packet that waits) is retained
+     * meanwhile. If the connection ends first the answer is dropped.
+     */
+    private <T> void awaitAuthorization(CompletableFuture<T> answer, MqttMessage held, java.util.function.Consumer<Boolean> then) {
+        awaitingAuthz = true;
+        channel.config().setAutoRead(false);
+        ReferenceCountUtil.retain(held);
+        answer.whenComplete((value, error) -> {
+            Runnable resume = () -> {
+                try {
+                    if (state != State.CLOSED && !closing) { // not left, nor refused since (queue overflow)
+                        awaitingAuthz = false;
+                        boolean allowed = error == null && (!(value instanceof Boolean b) || b);
+                        if (error != null) {
+                            LOG.warn("authorization of client {} failed ({}); denied", clientId,
+                                    error.getClass().getSimpleName());
+                        }
+                        then.accept(allowed);
+                        drainPending();
+                    }
+                } catch (RuntimeException e) {
+                    // On the synchronous path this would reach exceptionCaught; here nothing would, and
+                    // the connection would stay paused: close it the same way.
+                    LOG.warn("client {}: failed after an authorization answer ({}); closing", clientId, e.toString());
+                    close();
+                } finally {
+                    ReferenceCountUtil.release(held);
+                }
+            };
+            try {
+                channel.eventLoop().execute(resume);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                ReferenceCountUtil.release(held);
+            }
+        });
     }
 
     /**
@@ -924,6 +1054,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void writeThenClose(MqttMessage m) {
+        closing = true;
         metrics.packetsSent.increment();
         channel.config().setAutoRead(false);
         channel.writeAndFlush(m).addListener(ChannelFutureListener.CLOSE);
@@ -931,6 +1062,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void close() {
+        closing = true;
         channel.close();
     }
 

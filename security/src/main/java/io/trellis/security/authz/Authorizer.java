@@ -3,6 +3,7 @@ package io.trellis.security.authz;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * EMQX's {@code authorization { sources, no_match, deny_action, cache }}: sources are asked in
@@ -15,6 +16,10 @@ import java.util.Objects;
  *
  * <p>A source that throws denies the request (EMQX logs and moves on to the next source; failing
  * closed keeps an outage of one source from widening access).
+ *
+ * <p>{@link #authorizeAsync} asks an {@link AsyncAuthzSource} (HTTP) without waiting for it and
+ * the others in line; when every source it needs answers at once the returned future is already
+ * complete (and shared: no allocation on that path), so the caller can go on synchronously.
  *
  * <p>Thread-safe when its sources are; the optional {@link AuthzCache} is per connection.
  */
@@ -39,6 +44,12 @@ public final class Authorizer {
           + "'; use ignore or disconnect");
     }
   }
+
+  // Completed answers, shared: the fast path allocates no future. Never complete or obtrude them.
+  private static final CompletableFuture<AuthzResult> ALLOWED =
+      CompletableFuture.completedFuture(AuthzResult.ALLOW);
+  private static final CompletableFuture<AuthzResult> DENIED =
+      CompletableFuture.completedFuture(AuthzResult.DENY);
 
   private final List<AuthzSource> sources;
   private final AuthzResult noMatch;
@@ -145,5 +156,86 @@ public final class Authorizer {
     AuthzResult result = authorize(client, action, topic);
     cache.put(action, topic, result);
     return result;
+  }
+
+  /**
+   * As {@link #authorize(AuthzClient, AuthzAction, String)}, without blocking: an
+   * {@link AsyncAuthzSource} is asked through its future and the sources after it once it has
+   * answered NOMATCH. Completes with ALLOW or DENY, never exceptionally. When no source needed to
+   * wait, the future is already done.
+   */
+  public CompletableFuture<AuthzResult> authorizeAsync(AuthzClient client, AuthzAction action,
+      String topic) {
+    if (client.superuser()) {
+      return ALLOWED;
+    }
+    String subject = topic;
+    if (action.type() == AuthzAction.Type.SUBSCRIBE) {
+      subject = sharedSubscriptionFilter(topic);
+      if (subject == null) {
+        return DENIED;
+      }
+    }
+    return askFrom(0, client, action, subject);
+  }
+
+  /** As {@link #authorizeAsync(AuthzClient, AuthzAction, String)}, remembering the answer. */
+  public CompletableFuture<AuthzResult> authorizeAsync(AuthzClient client, AuthzAction action,
+      String topic, AuthzCache cache) {
+    if (client.superuser()) {
+      return ALLOWED;
+    }
+    AuthzResult cached = cache.get(action, topic);
+    if (cached != null) {
+      return completed(cached);
+    }
+    CompletableFuture<AuthzResult> answer = authorizeAsync(client, action, topic);
+    if (answer.isDone()) {
+      cache.put(action, topic, answer.join());
+      return answer;
+    }
+    return answer.thenApply(result -> {
+      cache.put(action, topic, result);
+      return result;
+    });
+  }
+
+  private CompletableFuture<AuthzResult> askFrom(int first, AuthzClient client,
+      AuthzAction action, String subject) {
+    for (int i = first; i < sources.size(); i++) {
+      AuthzSource source = sources.get(i);
+      AuthzResult result;
+      try {
+        if (source instanceof AsyncAuthzSource async) {
+          CompletableFuture<AuthzResult> answer = async.authorizeAsync(client, action, subject);
+          if (!answer.isDone()) {
+            int next = i + 1;
+            return answer.handle((r, error) -> decided(r, error)
+                    ? completed(error != null ? AuthzResult.DENY : r)
+                    : askFrom(next, client, action, subject))
+                .thenCompose(f -> f);
+          }
+          result = answer.join();
+        } else {
+          result = source.authorize(client, action, subject);
+        }
+      } catch (RuntimeException e) {
+        // Fail closed: a source that cannot answer (HTTP down, bug) must not open the door.
+        return DENIED;
+      }
+      if (result == AuthzResult.ALLOW || result == AuthzResult.DENY) {
+        return completed(result);
+      }
+    }
+    return completed(noMatch);
+  }
+
+  /** An error is final (deny); so is an allow or a deny; NOMATCH (or nothing) asks on. */
+  private static boolean decided(AuthzResult r, Throwable error) {
+    return error != null || r == AuthzResult.ALLOW || r == AuthzResult.DENY;
+  }
+
+  private static CompletableFuture<AuthzResult> completed(AuthzResult result) {
+    return result == AuthzResult.ALLOW ? ALLOWED : DENIED;
   }
 }

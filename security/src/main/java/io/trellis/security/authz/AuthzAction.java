@@ -20,11 +20,26 @@ public record AuthzAction(Type type, int qos, boolean retain) {
     }
   }
 
+  // Every action there can be, made once: the publish path asks for one per message.
+  private static final AuthzAction[] PUBLISH = {
+    new AuthzAction(Type.PUBLISH, 0, false), new AuthzAction(Type.PUBLISH, 0, true),
+    new AuthzAction(Type.PUBLISH, 1, false), new AuthzAction(Type.PUBLISH, 1, true),
+    new AuthzAction(Type.PUBLISH, 2, false), new AuthzAction(Type.PUBLISH, 2, true)};
+  private static final AuthzAction[] SUBSCRIBE = {
+    new AuthzAction(Type.SUBSCRIBE, 0, false), new AuthzAction(Type.SUBSCRIBE, 1, false),
+    new AuthzAction(Type.SUBSCRIBE, 2, false)};
+
   public static AuthzAction publish(int qos, boolean retain) {
-    return new AuthzAction(Type.PUBLISH, qos, retain);
+    if (qos < 0 || qos > 2) {
+      throw new IllegalArgumentException("qos must be 0, 1 or 2, got " + qos);
+    }
+    return PUBLISH[qos * 2 + (retain ? 1 : 0)];
   }
 
   public static AuthzAction subscribe(int qos) {
-    return new AuthzAction(Type.SUBSCRIBE, qos, false);
+    if (qos < 0 || qos > 2) {
+      throw new IllegalArgumentException("qos must be 0, 1 or 2, got " + qos);
+    }
+    return SUBSCRIBE[qos];
   }
 }

@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * {@code ${topic}}, {@code ${action}} ({@code publish | subscribe}), {@code ${qos}},
  * {@code ${retain}} ({@code true | false}). The url is SSRF-checked here and at every connect.
  *
- * <p>{@link #authorizeAsync} never blocks; {@link #authorize} waits for it (the
- * {@link AuthzSource} contract is synchronous): called on an MQTT event loop it holds that loop
- * for up to {@code request_timeout}, so the broker should ask this source off the loop (or use
- * the async form). Called on the HTTP client's own loop it answers NOMATCH at once rather than
+ * <p>{@link #authorizeAsync} never blocks, and the broker asks through it
+ * ({@link Authorizer#authorizeAsync}); {@link #authorize} waits for it (the {@link AuthzSource}
+ * contract is synchronous) and would hold an MQTT event loop for up to {@code request_timeout}.
+ * Called on the HTTP client's own loop it answers NOMATCH at once rather than
  * deadlock; give the client its own group (the default) so the two never coincide.
  */
-public final class HttpAuthzSource implements AuthzSource {
+public final class HttpAuthzSource implements AsyncAuthzSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpAuthzSource.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +63,7 @@ public final class HttpAuthzSource implements AuthzSource {
   }
 
   /** Never completes exceptionally: a failure is {@link AuthzResult#NOMATCH}. */
+  @Override
   public CompletableFuture<AuthzResult> authorizeAsync(AuthzClient who, AuthzAction action,
       String topic) {
     HttpRequestTemplate.Rendered req = template.render(values(who, action, topic));

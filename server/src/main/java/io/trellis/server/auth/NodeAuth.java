@@ -14,6 +14,7 @@ import io.trellis.security.authn.HttpRequestTemplate;
 import io.trellis.security.authn.JwtAuthenticator;
 import io.trellis.security.authn.JwtSettings;
 import io.trellis.security.authn.OutboundHttpClient;
+import io.trellis.security.authz.HttpAuthzSource;
 import io.trellis.security.authz.JwtAclStore;
 import io.trellis.security.ssrf.SsrfPolicy;
 import java.time.Clock;
@@ -45,8 +46,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The node's authentication and authorization, built from the configuration at start:
  * {@code authentication} (the chain), {@code authentication_settings}, {@code authorization} and
- * {@code mqtt.peer_cert_as_*}. An element this build cannot serve (unknown kind, a JWT or HTTP
- * backend before those land, an unreadable ACL file) is a config error naming its index.
+ * {@code mqtt.peer_cert_as_*}. An element this build cannot serve (unknown kind, an unreadable ACL
+ * file, a URL the SSRF policy refuses, a second source of one type) is a config error naming its index.
+ * Authorization sources: {@code file}, {@code built_in_database} (rules in {@link AuthzRulesStore},
+ * changed through {@link AuthzApi}) and {@code http} (asked asynchronously by the connections).
  *
  * <p>The built-in database's users persist under node.data_dir ({@link UserStore}), the manual
  * bans too ({@link BanStore}); the API and {@code trellis ctl} change both through the cluster
@@ -67,6 +70,8 @@ public final class NodeAuth implements AutoCloseable {
     private final ExecutorService authnExecutor;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private JwtAclStore jwtAcls;
+    private AuthzRulesStore authzRules; // null when no built_in_database source is configured
+    private boolean authzRulesEnabled;
 
     private NodeAuth(List<Authenticator> authenticators, BuiltInDatabase users, UserStore store, Authorizer authorizer,
                      BanList bans, BanStore banStore, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn) {
@@ -165,21 +170,53 @@ public final class NodeAuth implements AutoCloseable {
             }
         }
         List<AuthzSource> sources = new ArrayList<>();
+        Set<String> kindsSeen = new HashSet<>();
+        AuthzRulesStore authzRules = null;
+        boolean authzRulesEnabled = false;
         for (ConfigItem item : c.<List<ConfigItem>>get(Keys.AUTHZ_SOURCES)) {
-            if (!item.bool("enable")) continue;
             String where = "authorization.sources[" + item.index() + "]";
-            if (item.kind().equals("file")) {
-                Path path = item.get("path");
-                try {
-                    sources.add(AclFile.load(path));
-                } catch (AclParseException e) {
-                    problems.add(where + ".path: " + e.getMessage());
+            boolean enabled = item.bool("enable");
+            if (!kindsSeen.add(item.kind())) {
+                problems.add(where + ".type: a second " + item.kind() + " source (EMQX allows one source of each type; remove it)");
+                continue;
+            }
+            switch (item.kind()) {
+                case "file" -> {
+                    if (!enabled) continue;
+                    Path path = item.get("path");
+                    try {
+                        sources.add(AclFile.load(path));
+                    } catch (AclParseException e) {
+                        problems.add(where + ".path: " + e.getMessage());
+                    }
                 }
-            } else {
-                // The broker asks sources on the connection's event loop; an HTTP source would hold it
-                // for up to request_timeout. It needs the asynchronous publish path first.
-                problems.add(where + ".type: " + item.kind() + " is not available as a node source yet"
-                        + " (use type = file; JWT acl claims are applied when a jwt authenticator is configured)");
+                case "built_in_database" -> {
+                    // Opened even when disabled: the API still lists the rules and can purge them.
+                    try {
+                        authzRules = AuthzRulesStore.open(dataDir, item.<Integer>get("max_rules"));
+                        authzRulesEnabled = enabled;
+                        if (enabled) sources.add(authzRules.database());
+                    } catch (IOException e) {
+                        problems.add(where + ": cannot load the stored rules: " + e.getMessage() + " (fix or move away "
+                                + dataDir.resolve("authz").resolve("built_in_database.json") + ")");
+                    }
+                }
+                case "http" -> {
+                    if (!enabled) continue;
+                    // Asked without blocking (HttpAuthzSource is an AsyncAuthzSource); its URL obeys the
+                    // node's SSRF policy here and at every connect.
+                    try {
+                        Map<String, String> body = item.map("body");
+                        sources.add(new HttpAuthzSource(where,
+                                HttpRequestTemplate.methodFromConfig(item.string("method"), where + ".method"),
+                                item.string("url"), item.map("headers"), body.isEmpty() ? null : body,
+                                item.get("request_timeout"), http.get()));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
+                default -> problems.add(where + ".type: " + item.kind() + " is not available in this build"
+                        + " (use file, built_in_database or http)");
             }
         }
         if (!problems.isEmpty()) {
@@ -214,6 +251,8 @@ public final class NodeAuth implements AutoCloseable {
         addWithoutAuthn(c, "wss", Keys.WSS_ENABLE_AUTHN, noAuthn);
         NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, banStore, settings, Set.copyOf(noAuthn));
         auth.jwtAcls = jwtAcls;
+        auth.authzRules = authzRules;
+        auth.authzRulesEnabled = authzRulesEnabled;
         auth.closeables.addAll(closeables);
         if (http.client != null) auth.closeables.add(http.client);
         return auth;
@@ -290,6 +329,16 @@ public final class NodeAuth implements AutoCloseable {
 
     public BanList bans() {
         return bans;
+    }
+
+    /** The built-in database authorization source's rules, or null when none is configured. */
+    public AuthzRulesStore authzRules() {
+        return authzRules;
+    }
+
+    /** Whether that source is enabled (asked), not only configured. */
+    public boolean authzRulesEnabled() {
+        return authzRulesEnabled;
     }
 
     /** Persists the built-in database after a change (API, ctl). */

@@ -129,12 +129,16 @@ class AuthBenchmarkTest {
 
     /** @param variant the figure's name, or null for a warm-up run that prints nothing */
     private static void publishRate(String variant, Node node) throws Exception {
+        publishRate(variant, node, PUBLISHES);
+    }
+
+    private static void publishRate(String variant, Node node, int publishes) throws Exception {
         Mqtt5AsyncClient c = connectAll(node, "pub-", 1, false).get(0);
         byte[] payload = "21.5".getBytes(StandardCharsets.UTF_8);
         for (int round = 0; round < 2; round++) { // the first round warms the JIT
             long t0 = System.nanoTime();
-            List<CompletableFuture<Mqtt5PublishResult>> results = new ArrayList<>(PUBLISHES);
-            for (int i = 0; i < PUBLISHES; i++) {
+            List<CompletableFuture<Mqtt5PublishResult>> results = new ArrayList<>(publishes);
+            for (int i = 0; i < publishes; i++) {
                 results.add(c.publishWith().topic("factory/line-3/sensor-" + (i % 64) + "/temperature")
                         .qos(MqttQos.AT_LEAST_ONCE).payload(payload).send());
             }
@@ -144,7 +148,7 @@ class AuthBenchmarkTest {
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (round == 1 && variant != null) {
                 System.out.printf("BENCHMARK auth publish variant=%s qos=1 messages=%d publishes_per_s=%.0f%n",
-                        variant, PUBLISHES, PUBLISHES / seconds);
+                        variant, publishes, publishes / seconds);
             }
         }
         c.disconnect().get(10, TimeUnit.SECONDS);
@@ -181,6 +185,51 @@ class AuthBenchmarkTest {
         try (Node node = start("acl", "authorization { sources = [ { type = file, path = \""
                 + acl.toString().replace("\\", "/") + "\" } ], no_match = deny, cache { enable = false } }\n")) {
             publishRate("shipped_acl_conf_no_cache", node);
+        }
+    }
+
+    /**
+     * The cost of the asynchronous http source against the file source, in one run: every publish
+     * asks a local HTTP service (cache off; one connection per request, as the client does), then
+     * with the cache on and large enough for the 64 topics (nearly all hits). Fewer messages for the uncached http variant:
+     * each one is a request.
+     */
+    @Test
+    void publishRateWithTheHttpSourceAgainstTheFileSource() throws Exception {
+        com.sun.net.httpserver.HttpServer service = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        service.setExecutor(threads);
+        byte[] allow = "{\"result\": \"allow\"}".getBytes(StandardCharsets.UTF_8);
+        service.createContext("/authz", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, allow.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(allow);
+            }
+        });
+        service.start();
+        try {
+            Path acl = Path.of("..", "etc", "acl.conf").toAbsolutePath().normalize();
+            String file = "{ type = file, path = \"" + acl.toString().replace("\\", "/") + "\" }";
+            String http = "{ type = http, method = post, url = \"http://127.0.0.1:" + service.getAddress().getPort()
+                    + "/authz\", body { topic = \"${topic}\" } }";
+            try (Node node = start("jit-http", "authorization { sources = [ " + http + " ], cache { enable = false } }\n")) {
+                publishRate(null, node, 2_000);
+            }
+            try (Node node = start("file-nocache", "authorization { sources = [ " + file + " ], cache { enable = false } }\n")) {
+                publishRate("file_source_no_cache", node);
+            }
+            try (Node node = start("http-nocache", "authorization { sources = [ " + http + " ], cache { enable = false } }\n")) {
+                publishRate("http_source_no_cache", node, 2_000);
+            }
+            // max_size above the 64 topics: with the default 32 a round-robin over 64 topics misses every time.
+            try (Node node = start("http-cache", "authorization { sources = [ " + http + " ], cache { max_size = 128 } }\n")) {
+                publishRate("http_source_cache_64_topics", node);
+            }
+        } finally {
+            service.stop(0);
+            threads.shutdownNow();
         }
     }
 }
