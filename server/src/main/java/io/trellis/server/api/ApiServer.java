@@ -29,10 +29,12 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +52,11 @@ public final class ApiServer implements AutoCloseable {
     /** Size of the pool the endpoints run on. */
     static final int HANDLER_THREADS = 4;
     private EventLoopGroup group;
-    /** Endpoints run here, not on the I/O loop: a cluster join may wait seconds for its outcome. */
+    /**
+     * Endpoints run here, not on the I/O loop: a cluster join may wait seconds for its outcome. Each
+     * connection hands its requests to one executor of the group (so pipelined answers keep their
+     * order); the handler itself stays on the I/O loop, so closing never needs a stopped executor.
+     */
     private EventExecutorGroup handlers;
     private Channel channel;
 
@@ -73,7 +79,7 @@ public final class ApiServer implements AutoCloseable {
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("keepalive", new HttpServerKeepAliveHandler())
                                     .addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES))
-                                    .addLast(handlers, "api", new ApiHandler());
+                                    .addLast("api", new ApiHandler());
                         }
                     })
                     .bind(bind).syncUninterruptibly().channel();
@@ -91,19 +97,47 @@ public final class ApiServer implements AutoCloseable {
             channel.close().syncUninterruptibly();
             channel = null;
         }
-        if (group != null) {
-            group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-            group = null;
-        }
+        // Endpoints first, while the I/O loop can still take their answers; then the loop, which
+        // closes the connections left.
         if (handlers != null) {
             handlers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
             handlers = null;
         }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
     }
 
     private final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private EventExecutor worker;
+
+        ApiHandler() {
+            super(false); // the request is released by the worker that answers it
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            worker = handlers.next();
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            try {
+                worker.execute(() -> {
+                    try {
+                        respond(ctx, request);
+                    } finally {
+                        request.release();
+                    }
+                });
+            } catch (RejectedExecutionException stopping) {
+                request.release();
+                ctx.close();
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, FullHttpRequest request) {
             FullHttpResponse response = answer(request);
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
