@@ -530,6 +530,9 @@ public final class ClusterNode implements Cluster {
 
     /** Membership thread (or a caller of leave / force-leave). */
     private void peerDown(NodeName peer) {
+        if (!running) {
+            return; // this node is stopping: close() drops forwarders and held messages, its loops may be gone
+        }
         partitions.down(peer);
         remote.drop(peer);
         DataMessage.NodeInfoV1 info = infos.remove(peer);

@@ -203,9 +203,9 @@ public final class RpcClient implements AutoCloseable {
         closed = true;
         for (int i = 0; i < connections.length(); i++) {
             Channel ch = connections.getAndSet(i, null);
-            if (ch != null) {
+            if (ch != null && !ch.eventLoop().isShuttingDown()) {
                 ch.close().syncUninterruptibly();
-            }
+            } // else the loop's shutdown closes it
         }
     }
 }
