@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -163,12 +164,12 @@ public final class ConfLog implements AutoCloseable {
             t.listen(new ConfTransport.Listener() {
                 @Override
                 public void received(NodeName from, byte[] body) {
-                    thread.execute(() -> handle(from, body));
+                    onLogThread(() -> handle(from, body));
                 }
 
                 @Override
                 public void peerUp(NodeName peer) {
-                    thread.execute(() -> t.send(peer, statusMessage()));
+                    onLogThread(() -> t.send(peer, statusMessage()));
                 }
             });
             byte[] status = statusMessage();
@@ -176,6 +177,15 @@ public final class ConfLog implements AutoCloseable {
                 t.send(p, status);
             }
         }).join();
+    }
+
+    /** Runs on the log's thread; dropped once the log is closed (the node is stopping). */
+    private void onLogThread(Runnable r) {
+        try {
+            thread.execute(r);
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("cluster config log closed: a peer message is dropped");
+        }
     }
 
     /** The last committed tnx id in this node's log (0: empty); a pending entry is not counted. */

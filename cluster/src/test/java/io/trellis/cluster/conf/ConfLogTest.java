@@ -346,6 +346,7 @@ class ConfLogTest {
         b.close();
         open.remove(b);
         net.gone(B);
+        net.cut(B); // back, but not yet connected
         net.loseNothing();
         appliedBy.clear();
 
@@ -370,6 +371,7 @@ class ConfLogTest {
         a.close(); // before its no-majority timer: the entry stays pending in its file
         open.remove(a);
         net.gone(A);
+        net.cut(A); // back, but not yet connected
         net.loseNothing();
 
         ConfLog back = node(A);
