@@ -320,7 +320,9 @@ public final class ConfLog implements AutoCloseable {
             } else if (m instanceof ConfMessage.AppendAckV1 a) {
                 acknowledged(from, a);
             } else if (m instanceof ConfMessage.DiscardV1 d) {
-                if (inFlight == null) { // else this node sequences and the pending entry is its own
+                // only that entry (not one a newer sequencer sent since), and not this node's own in flight
+                if (inFlight == null && d.tnxId() > committed && d.tnxId() <= entriesSize()
+                        && Arrays.equals(hashAt(d.tnxId()), d.hash())) {
                     discardFrom(d.tnxId(), "the sequencer " + from + " got no majority for it");
                 }
             } else if (m instanceof ConfMessage.EntryV1 e) {
@@ -457,7 +459,7 @@ public final class ConfLog implements AutoCloseable {
                 + " not made, try again when the nodes reach each other";
         LOG.warn("{}", why);
         discardFrom(tnx, "no majority acknowledged it");
-        byte[] msg = new ConfMessage.DiscardV1(tnx).encode();
+        byte[] msg = new ConfMessage.DiscardV1(tnx, f.hash).encode();
         for (NodeName p : transport.upNodes()) {
             transport.send(p, msg);
         }

@@ -21,7 +21,7 @@ import java.util.List;
  * TNX_STATUS      v2  69 | 2 | u64 last committed tnx id | 32 hash of it       (on connect and after each commit)
  * APPEND          v1  70 | 1 | u64 sequencer's committed id | entry | 32 hash  (sequencer to all: keep it pending)
  * APPEND_ACK      v1  71 | 1 | u64 tnx id | 32 hash                            (the pending entry is on disk here)
- * DISCARD         v1  72 | 1 | u64 tnx id                                      (no majority: drop the pending entry)
+ * DISCARD         v1  72 | 1 | u64 tnx id | 32 hash                            (no majority: drop that pending entry)
  * entry = u64 tnx id | str initiator | u64 created at | str kind | bytes payload
  * hash  = SHA-256 chained over the entries up to that id (ConfEntry#chainHash; 32 zero bytes for id 0)
  * </pre>
@@ -64,7 +64,7 @@ public sealed interface ConfMessage {
     record AppendAckV1(long tnxId, byte[] hash) implements ConfMessage {
     }
 
-    record DiscardV1(long tnxId) implements ConfMessage {
+    record DiscardV1(long tnxId, byte[] hash) implements ConfMessage {
     }
 
     final class Malformed extends Exception {
@@ -104,7 +104,7 @@ public sealed interface ConfMessage {
             } else if (this instanceof AppendAckV1 m) {
                 out.writeByte(71).writeByte(1).writeLong(m.tnxId()).writeBytes(m.hash());
             } else if (this instanceof DiscardV1 m) {
-                out.writeByte(72).writeByte(1).writeLong(m.tnxId());
+                out.writeByte(72).writeByte(1).writeLong(m.tnxId()).writeBytes(m.hash());
             }
             byte[] bytes = new byte[out.readableBytes()];
             out.readBytes(bytes);
@@ -146,7 +146,7 @@ public sealed interface ConfMessage {
                 case 69 * 256 + 2 -> new TnxStatusV2(in.readLong(), hash(in));
                 case 70 * 256 + 1 -> new AppendV1(in.readLong(), ConfEntry.read(in), hash(in));
                 case 71 * 256 + 1 -> new AppendAckV1(in.readLong(), hash(in));
-                case 72 * 256 + 1 -> new DiscardV1(in.readLong());
+                case 72 * 256 + 1 -> new DiscardV1(in.readLong(), hash(in));
                 default -> throw new Malformed("unknown config log message type " + type + " version " + version);
             };
             if (in.isReadable()) {

@@ -448,7 +448,7 @@ class ConfLogTest {
                 new ConfMessage.CatchupRequestV1(5), new ConfMessage.CatchupReplyV1(List.of(e, e)),
                 new ConfMessage.TnxStatusV1(9), new ConfMessage.TnxStatusV2(9, e.chainHash(ConfEntry.NO_HASH)),
                 new ConfMessage.AppendV1(6, e, new byte[ConfEntry.HASH_BYTES]), new ConfMessage.AppendAckV1(7, e.chainHash(ConfEntry.NO_HASH)),
-                new ConfMessage.DiscardV1(7))) {
+                new ConfMessage.DiscardV1(7, e.chainHash(ConfEntry.NO_HASH)))) {
             byte[] bytes = m.encode();
             assertThat(ConfMessage.isConf(bytes)).isTrue();
             assertThat(ConfMessage.decode(bytes).encode()).isEqualTo(bytes);
