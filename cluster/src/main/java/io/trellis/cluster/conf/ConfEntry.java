@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One committed change of the cluster configuration.
+ * One change of the cluster configuration: pending on a node until a majority has it, then committed.
  *
  * @param tnxId     position in the log, 1, 2, 3... with no gap (assigned by the sequencer)
  * @param initiator the node the change was made on (API or CLI call)

@@ -154,7 +154,7 @@ public final class ConfLog implements AutoCloseable {
     }
 
     /**
-     * Applies the entries persisted but not yet applied (after the {@code applied} mark), then
+     * Applies the committed entries not yet applied (after the {@code applied} mark), then
      * listens to the peers and tells them this node's last tnx id (a peer ahead sends what is missing).
      */
     public void start(ConfTransport t) {
