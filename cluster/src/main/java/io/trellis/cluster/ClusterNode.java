@@ -454,6 +454,11 @@ public final class ClusterNode implements Cluster {
                     }
 
                     @Override
+                    public void connectionReplaced(NodeName node) {
+                        listener.peerUp(node); // what the log sent on the old connection may be lost
+                    }
+
+                    @Override
                     public void nodeDown(NodeName node, String reason) {
                     }
                 });
