@@ -8,12 +8,11 @@ import io.trellis.security.authz.AclRule;
 import io.trellis.security.authz.BuiltInAuthzDatabase;
 import io.trellis.security.authz.BuiltInRule;
 import io.trellis.security.authz.BuiltInRuleSet;
+import io.trellis.server.node.PrivateFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -118,15 +117,7 @@ public final class AuthzRulesStore {
         for (BuiltInRuleSet s : db.list(BuiltInRuleSet.Scope.ALL)) {
             for (BuiltInRule r : s.rules()) all.addPOJO(ruleJson(r));
         }
-        Path dir = file.getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root), StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        PrivateFile.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
     private static List<BuiltInRuleSet> fromFile(JsonNode root) {
