@@ -139,7 +139,7 @@ public final class ClusterNode implements Cluster {
                 new RefusalLog(Duration.ofMinutes(1))).withTransportSecurity(settings.transport());
         dist = new Distribution(handshake, distBind, timing, group);
         dist.usePortPlan(settings.portPlan());
-        receiver = new ForwardReceiver(broker, mqtt::ioGroup);
+        receiver = new ForwardReceiver(broker);
         rpcServer = new RpcServer(handshake, rpcBind, Distribution.MAX_FRAME_BYTES, receiver, group);
         local = new LocalRoutes(this::broadcast);
         retained = new RetainedReplica(broker.retained());
