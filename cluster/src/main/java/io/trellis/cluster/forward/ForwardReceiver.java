@@ -18,15 +18,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A frame's messages are delivered as one broker delivery batch: each subscriber event loop
  * gets one task with its share of the frame, in frame order (per-topic order holds, as a topic
- * always travels on one connection). Backpressure: after a frame whose deliveries went to other
- * loops, the connection stops reading until those tasks have run, so forwarded QoS 0 messages
- * cannot pile up in the loops' task queues; TCP then pushes back to the sending node, which drops
- * QoS 0 (counted) and holds QoS 1/2 (bounded).
+ * always travels on one connection). Backpressure: a connection keeps reading while fewer than
+ * {@link #MAX_UNDELIVERED} of its messages wait in the loops' task queues, and stops reading
+ * beyond that until the loops have caught up, so forwarded QoS 0 messages cannot pile up there
+ * (seconds of delay); TCP then pushes back to the sending node, which drops QoS 0 (counted) and
+ * holds QoS 1/2 (bounded). A window rather than one frame at a time: the loops always have the
+ * next frame at hand while the connection reads the one after.
  */
 public final class ForwardReceiver implements RpcReceiver {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardReceiver.class);
-    /** Frames of a connection whose deliveries have not all run yet. */
-    private static final AttributeKey<AtomicInteger> PAUSED_FRAMES = AttributeKey.valueOf("trellis.forward.pausedFrames");
+    /** Messages of one connection handed to loops and not yet delivered, beyond which it stops reading. */
+    static final int MAX_UNDELIVERED = 4096;
+    /** Per connection: its messages handed to the loops and not yet delivered. */
+    private static final AttributeKey<AtomicInteger> UNDELIVERED = AttributeKey.valueOf("trellis.forward.undelivered");
     private final Broker broker;
     private final LongAdder received = new LongAdder();
     private final LongAdder noGroup = new LongAdder();
@@ -55,13 +59,29 @@ public final class ForwardReceiver implements RpcReceiver {
         if (!(f instanceof ForwardFrame.ForwardV1 forward)) {
             return;
         }
-        Runnable resume = connection == null ? null : pause(connection);
+        int n = forward.entries().size();
+        AtomicInteger undelivered = connection == null ? null : undelivered(connection);
+        if (undelivered != null) {
+            undelivered.addAndGet(n); // before the hand-over: the loops may deliver at once
+        }
+        Runnable delivered = undelivered == null ? null : () -> {
+            if (undelivered.addAndGet(-n) < MAX_UNDELIVERED && !connection.config().isAutoRead()) {
+                connection.config().setAutoRead(true);
+            }
+        };
         int loops = 0;
         try {
-            loops = broker.deliverBatch(() -> deliver(forward), resume);
+            loops = broker.deliverBatch(() -> deliver(forward), delivered);
         } finally {
-            if (loops == 0 && resume != null) {
-                resume.run(); // nothing handed to another loop (or delivery failed): nothing to wait for
+            if (loops == 0 && undelivered != null) {
+                undelivered.addAndGet(-n); // nothing handed to another loop (or delivery failed)
+            }
+        }
+        if (undelivered != null && undelivered.get() >= MAX_UNDELIVERED) {
+            connection.config().setAutoRead(false);
+            // The loops may have caught up meanwhile and seen reading still on: look again.
+            if (undelivered.get() < MAX_UNDELIVERED) {
+                connection.config().setAutoRead(true);
             }
         }
         if (forward.batchId() != 0 && connection != null) {
@@ -69,25 +89,13 @@ public final class ForwardReceiver implements RpcReceiver {
         }
     }
 
-    /**
-     * Stops reading; returns what resumes it once this frame's deliveries ran. Frames already
-     * read are still decoded and delivered, so the connection resumes only when every paused frame
-     * of it has been delivered (a count per connection).
-     */
-    private static Runnable pause(Channel connection) {
-        AtomicInteger paused = connection.attr(PAUSED_FRAMES).get();
-        if (paused == null) {
-            paused = new AtomicInteger();
-            connection.attr(PAUSED_FRAMES).set(paused); // only this connection's loop gets here
+    private static AtomicInteger undelivered(Channel connection) {
+        AtomicInteger count = connection.attr(UNDELIVERED).get();
+        if (count == null) {
+            count = new AtomicInteger();
+            connection.attr(UNDELIVERED).set(count); // only this connection's loop gets here
         }
-        paused.incrementAndGet();
-        connection.config().setAutoRead(false);
-        AtomicInteger count = paused;
-        return () -> {
-            if (count.decrementAndGet() == 0) {
-                connection.config().setAutoRead(true);
-            }
-        };
+        return count;
     }
 
     private void deliver(ForwardFrame.ForwardV1 forward) {
