@@ -174,7 +174,7 @@ public final class ClusterNode implements Cluster {
         dist.usePortPlan(settings.portPlan());
         hostResolver = io.trellis.cluster.discovery.DnsServers.hostResolver(settings);
         dist.useResolver(hostResolver);
-        receiver = new ForwardReceiver(broker, mqtt::ioGroup);
+        receiver = new ForwardReceiver(broker);
         rpcServer = new RpcServer(handshake, rpcBind, Distribution.MAX_FRAME_BYTES, receiver, group);
         local = new LocalRoutes(this::broadcast);
         retained = new RetainedReplica(broker.retained());
