@@ -9,7 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.trellis.server.Node;
 import io.trellis.server.testsupport.InJvmCluster;
-import io.trellis.server.testsupport.InJvmCluster.Answer;
+import io.trellis.server.testsupport.NodeApi.Answer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

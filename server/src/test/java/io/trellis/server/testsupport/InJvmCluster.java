@@ -2,29 +2,24 @@ package io.trellis.server.testsupport;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.trellis.cluster.ClusterNode;
 import io.trellis.cluster.NodeName;
 import io.trellis.config.TrellisConfig;
 import io.trellis.server.Node;
 import io.trellis.server.cli.TrellisCommand;
+import io.trellis.server.testsupport.NodeApi.Answer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +33,6 @@ import java.util.concurrent.TimeUnit;
  * Close it after each test: it disconnects the clients it made and closes every node still up.
  */
 public final class InJvmCluster implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration MESH = Duration.ofSeconds(20);
 
     private final Path dir;
@@ -139,23 +133,9 @@ public final class InJvmCluster implements AutoCloseable {
         });
     }
 
-    /** An API answer: the status and the body. */
-    public record Answer(int status, String body) {
-        public JsonNode json() throws Exception {
-            return JSON.readTree(body);
-        }
-    }
-
     /** {@code method path} on {@code node}'s API with its local credential; {@code body} a JSON string, an object to serialize, or null. */
     public Answer api(Node node, String method, String path, Object body) throws Exception {
-        String basic = node.localCredential().key() + ":" + node.localCredential().secret();
-        HttpRequest.BodyPublisher pub = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body));
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.apiAddress().getPort() + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/json").method(method, pub).build();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), r.body());
+        return NodeApi.call(http, node, method, path, body);
     }
 
     /** A connected MQTT 5 client of {@code node} ({@code username} without password unless null), disconnected on close. */
