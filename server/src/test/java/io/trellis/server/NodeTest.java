@@ -15,8 +15,8 @@ import io.trellis.mqtt.MqttServer;
 import io.trellis.mqtt.broker.BrokerSettings;
 import io.trellis.mqtt.transport.BoundListener;
 import io.trellis.server.node.NodeStartException;
+import io.trellis.server.testsupport.TestNodeEnv;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,22 +60,12 @@ class NodeTest {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestNodeEnv.freePort();
     }
 
     /** The env a test node runs with: its own data dir, every bind on 127.0.0.1 at a free port, TLS off. */
     static Map<String, String> testEnv(Path dataDir, int tcpPort, int apiPort) {
-        Map<String, String> env = new HashMap<>();
-        env.put("TRELLIS_NODE__NAME", "itest@127.0.0.1");
-        env.put("TRELLIS_NODE__DATA_DIR", dataDir.toString());
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:" + tcpPort);
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + apiPort);
-        return env;
+        return TestNodeEnv.loopback("itest@127.0.0.1", dataDir, tcpPort, apiPort);
     }
 
     @BeforeEach

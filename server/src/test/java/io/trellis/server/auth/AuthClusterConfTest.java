@@ -7,37 +7,19 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
-import io.trellis.cluster.ClusterNode;
-import io.trellis.cluster.NodeName;
-import io.trellis.config.TrellisConfig;
 import io.trellis.server.Node;
-import io.trellis.server.cli.TrellisCommand;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.trellis.server.testsupport.InJvmCluster;
+import io.trellis.server.testsupport.InJvmCluster.CtlRun;
+import io.trellis.server.testsupport.MqttProbes;
+import io.trellis.server.testsupport.NodeApi.Answer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * a file under the data dirs or to a log line.
  */
 class AuthClusterConfTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COOKIE = "Hx7Lp2Qv9Zt4-auth-cluster-conf-test";
     private static final String CONF = """
             authentication = [ { mechanism = password_based, backend = built_in_database,
@@ -70,131 +51,37 @@ class AuthClusterConfTest {
     @TempDir
     Path dir;
 
-    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
-    private final Map<String, ClusterNode> clusters = new ConcurrentHashMap<>();
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private HttpClient http = HttpClient.newHttpClient();
+    private InJvmCluster cluster;
 
     @BeforeEach
     void captureLog() {
         log.start();
         root().addAppender(log);
+        // the wrong-password logins below must not ban 127.0.0.1 on their own
+        cluster = new InJvmCluster(dir, COOKIE, CONF, Map.of("TRELLIS_AUTHENTICATION_SETTINGS__FAILURE_BAN__MAX_FAILURES", "0"));
     }
 
     @AfterEach
     void stop() {
         root().detachAppender(log);
-        nodes.values().forEach(Node::close);
+        cluster.close();
     }
 
     private static Logger root() {
         return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 
-    private Path home(String name) {
-        return dir.resolve(name.replace('@', '_'));
-    }
-
-    private Map<String, String> env(String name) {
-        Path home = home(name);
-        Map<String, String> env = new HashMap<>();
-        env.put("TRELLIS_NODE__NAME", name);
-        env.put("TRELLIS_NODE__COOKIE", COOKIE);
-        env.put("TRELLIS_NODE__DATA_DIR", home.resolve("data").toString());
-        env.put("TRELLIS_NODE__DIST_BIND_ADDRESS", "127.0.0.1");
-        env.put("TRELLIS_RPC__LISTEN_ADDRESS", "127.0.0.1");
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:0");
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:0");
-        // the wrong-password logins below must not ban 127.0.0.1 on their own
-        env.put("TRELLIS_AUTHENTICATION_SETTINGS__FAILURE_BAN__MAX_FAILURES", "0");
-        return env;
-    }
-
     private Node start(String name) throws Exception {
-        Path conf = Files.createDirectories(home(name)).resolve("trellis.conf");
-        Files.writeString(conf, CONF);
-        Node node = Node.from(TrellisConfig.load(conf, env(name)), (s, m, v) -> {
-            ClusterNode c = new ClusterNode(s, m, v, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0));
-            clusters.put(name, c);
-            return c;
-        });
-        nodes.put(name, node);
-        node.start();
-        http = HttpClient.newHttpClient(); // no keep-alive connection to a stopped node's API
-        return node;
-    }
-
-    /** Joins {@code name} to {@code to} and waits until every node up sees every other. */
-    private void join(String name, String to) throws Exception {
-        clusters.get(name).join(NodeName.parse(to), new InetSocketAddress("127.0.0.1", clusters.get(to).distPort()))
-                .get(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(20)).until(() -> nodes.keySet().stream()
-                .allMatch(n -> clusters.get(n).upNodes().size() == nodes.size() - 1));
-    }
-
-    /** Every node running has applied every entry any of them has. */
-    private void awaitInSync() {
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            long last = nodes.values().stream().mapToLong(n -> n.confLog().lastTnx()).max().orElse(0);
-            return nodes.values().stream().allMatch(n -> n.confLog().appliedTnx() == last);
-        });
-    }
-
-    record Answer(int status, String body) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(body);
-        }
+        return cluster.start(name);
     }
 
     private Answer api(Node node, String method, String path, Object body) throws Exception {
-        String basic = node.localCredential().key() + ":" + node.localCredential().secret();
-        HttpRequest.BodyPublisher pub = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body));
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.apiAddress().getPort() + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/json").method(method, pub).build();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), r.body());
+        return cluster.api(node, method, path, body);
     }
 
-    private Mqtt5ConnAckReasonCode connect(Node node, String clientId, String user, String password) {
-        var c = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
-                .serverPort(node.listeners().get(0).address().getPort()).buildBlocking();
-        try {
-            var b = c.connectWith();
-            if (user != null) b = b.simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
-            var code = b.send().getReasonCode();
-            c.disconnect();
-            return code;
-        } catch (Mqtt5ConnAckException e) {
-            return e.getMqttMessage().getReasonCode();
-        }
-    }
-
-    record CtlRun(int exit, String out, String err) {
-    }
-
-    /** {@code trellis ctl ARGS} against node {@code name} as an operator on its host runs it, with {@code stdin}. */
-    private CtlRun ctl(String name, String stdin, String... args) {
-        Map<String, String> env = Map.of("TRELLIS_CONF", home(name).resolve("trellis.conf").toString(),
-                "TRELLIS_NODE__DATA_DIR", home(name).resolve("data").toString(),
-                "TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + nodes.get(name).apiAddress().getPort());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] all = new String[args.length + 1];
-        all[0] = "ctl";
-        System.arraycopy(args, 0, all, 1, args.length);
-        InputStream in = System.in;
-        System.setIn(new ByteArrayInputStream((stdin == null ? "" : stdin + "\n").getBytes(StandardCharsets.UTF_8)));
-        try {
-            int exit = TrellisCommand.run(all, env, new PrintWriter(out, true), new PrintWriter(err, true));
-            return new CtlRun(exit, out.toString(), err.toString());
-        } finally {
-            System.setIn(in);
-        }
+    private static Mqtt5ConnAckReasonCode connect(Node node, String clientId, String user, String password) {
+        return MqttProbes.connAck(node, clientId, user, password);
     }
 
     /** Every file under every node's home (data dir, config log, user and ban files) and every log line so far. */
@@ -232,19 +119,19 @@ class AuthClusterConfTest {
     void usersAndBansMadeOnOneNodeHoldOnTheOtherAndSurviveRestarts() throws Exception {
         Node one = start(N1);
         Node two = start(N2);
-        join(N2, N1);
+        cluster.join(N2, N1);
 
         // a user added through node 1's API logs in on node 2
         Answer created = api(one, "POST", USERS, Map.of("user_id", "alice", "password", PW_ALICE));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(two, "a1", "alice", PW_ALICE)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(api(two, "POST", USERS, Map.of("user_id", "alice", "password", "x")).status()).isEqualTo(409);
 
         // a password change on node 2 holds on node 1
         Answer changed = api(two, "PUT", USERS + "/alice", Map.of("password", PW_ALICE2));
         assertThat(changed.status()).as(changed.body()).isEqualTo(200);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(one, "a2", "alice", PW_ALICE)).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
         assertThat(connect(one, "a3", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
 
@@ -253,9 +140,9 @@ class AuthClusterConfTest {
                 "user_id,password,is_superuser\nbob," + PW_BOB + ",true\n");
         assertThat(imported.status()).as(imported.body()).isEqualTo(200);
         assertThat(imported.json().path("success").asInt()).isEqualTo(1);
-        CtlRun added = ctl(N1, PW_CAROL, "users", "add", "carol");
+        CtlRun added = cluster.ctl(N1, PW_CAROL, "users", "add", "carol");
         assertThat(added.exit()).as(added.err()).isZero();
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(one, "b1", "bob", PW_BOB)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(connect(two, "c1", "carol", PW_CAROL)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(api(two, "GET", USERS + "/bob", null).json().path("is_superuser").asBoolean()).isTrue();
@@ -263,22 +150,22 @@ class AuthClusterConfTest {
         // a ban made on node 2 refuses the client on node 1; lifted on node 1, node 2 lets it in
         Answer ban = api(two, "POST", "/api/v5/banned", Map.of("as", "clientid", "who", "rogue", "reason", "test"));
         assertThat(ban.status()).as(ban.body()).isEqualTo(200);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(one, "rogue", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
         assertThat(api(one, "GET", "/api/v5/banned", null).json().path("data").findValuesAsText("who")).containsExactly("rogue");
         assertThat(api(one, "DELETE", "/api/v5/banned/clientid/rogue", null).status()).isEqualTo(204);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(two, "rogue", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(api(two, "DELETE", "/api/v5/banned/clientid/rogue", null).status()).isEqualTo(404);
 
         // a ban that expires is gone on both nodes; one that lasts is kept for the restart below
-        assertThat(ctl(N2, null, "banned", "add", "clientid", "kept", "--reason", "stays").exit()).isZero();
+        assertThat(cluster.ctl(N2, null, "banned", "add", "clientid", "kept", "--reason", "stays").exit()).isZero();
         String soon = Instant.now().plusSeconds(4).toString();
         assertThat(api(one, "POST", "/api/v5/banned", Map.of("as", "username", "who", "bob", "until", soon)).status()).isEqualTo(200);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(two, "b2", "bob", PW_BOB)).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-            for (Node n : nodes.values()) {
+            for (Node n : cluster.nodes()) {
                 assertThat(api(n, "GET", "/api/v5/banned", null).json().path("data").findValuesAsText("who")).containsExactly("kept");
             }
         });
@@ -287,27 +174,27 @@ class AuthClusterConfTest {
 
         // a delete on node 2 holds on node 1
         assertThat(api(two, "DELETE", USERS + "/carol", null).status()).isEqualTo(204);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(one, "c2", "carol", PW_CAROL)).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
         assertThat(api(one, "GET", USERS + "/carol", null).status()).isEqualTo(404);
 
         // node 1 down: node 2 alone is no majority of 2, the change is refused (API and ctl) and not made
-        nodes.remove(N1).close();
-        await().atMost(Duration.ofSeconds(20)).until(() -> clusters.get(N2).upNodes().isEmpty());
+        cluster.stop(N1);
+        cluster.awaitAlone(N2);
         long before = two.confLog().lastTnx();
         Answer refused = api(two, "POST", USERS, Map.of("user_id", "dave", "password", PW_DAVE));
         assertThat(refused.status()).as(refused.body()).isEqualTo(503);
         assertThat(refused.json().path("code").asText()).isEqualTo("CLUSTER_CONF_UNAVAILABLE");
         assertThat(refused.body()).contains("majority");
-        CtlRun refusedCtl = ctl(N2, PW_DAVE, "users", "add", "dave");
+        CtlRun refusedCtl = cluster.ctl(N2, PW_DAVE, "users", "add", "dave");
         assertThat(refusedCtl.exit()).isNotZero();
         assertThat(refusedCtl.err() + refusedCtl.out()).contains("majority").doesNotContain(PW_DAVE);
-        assertThat(ctl(N2, null, "banned", "add", "clientid", "nope").exit()).isNotZero();
+        assertThat(cluster.ctl(N2, null, "banned", "add", "clientid", "nope").exit()).isNotZero();
         assertThat(two.confLog().lastTnx()).isEqualTo(before);
         assertThat(api(two, "GET", USERS + "/dave", null).status()).isEqualTo(404);
 
         // both restarted on their data dirs: users and the ban are there before they meet again
-        nodes.remove(N2).close();
+        cluster.stop(N2);
         one = start(N1);
         assertThat(connect(one, "a4", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(connect(one, "kept", "bob", PW_BOB)).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
@@ -315,9 +202,9 @@ class AuthClusterConfTest {
         assertThat(connect(two, "b5", "bob", PW_BOB)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(connect(two, "kept", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
         assertThat(api(two, "GET", USERS, null).json().path("data").findValuesAsText("user_id")).containsExactly("alice", "bob");
-        join(N2, N1);
+        cluster.join(N2, N1);
         assertThat(api(one, "POST", USERS, Map.of("user_id", "dave", "password", PW_DAVE)).status()).isEqualTo(201);
-        awaitInSync();
+        cluster.awaitInSync();
         assertThat(connect(two, "d1", "dave", PW_DAVE)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
 
         assertNoPlainPasswordAnywhere();
@@ -327,24 +214,24 @@ class AuthClusterConfTest {
     void aNodeThatJoinsLaterGetsTheUsersAndBans() throws Exception {
         Node one = start(N1);
         start(N2);
-        join(N2, N1);
+        cluster.join(N2, N1);
         assertThat(api(one, "POST", USERS, Map.of("user_id", "alice", "password", PW_ALICE)).status()).isEqualTo(201);
         assertThat(api(one, "POST", "/api/v5/banned", Map.of("as", "clientid", "who", "rogue")).status()).isEqualTo(200);
-        assertThat(api(nodes.get(N2), "PUT", USERS + "/alice", Map.of("password", PW_ALICE2, "is_superuser", true)).status())
+        assertThat(api(cluster.node(N2), "PUT", USERS + "/alice", Map.of("password", PW_ALICE2, "is_superuser", true)).status())
                 .isEqualTo(200);
-        awaitInSync();
+        cluster.awaitInSync();
 
         Node three = start(N3);
         assertThat(connect(three, "a0", "alice", PW_ALICE2)).as("not in the cluster yet")
                 .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
-        join(N3, N2);
-        awaitInSync();
+        cluster.join(N3, N2);
+        cluster.awaitInSync();
         assertThat(three.confLog().appliedTnx()).isEqualTo(3);
         assertThat(connect(three, "a1", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         assertThat(connect(three, "rogue", "alice", PW_ALICE2)).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
         assertThat(api(three, "GET", USERS + "/alice", null).json().path("is_superuser").asBoolean()).isTrue();
         // its files have what it caught up: hashes and the ban
-        Path data = home(N3).resolve("data");
+        Path data = cluster.dataDir(N3);
         assertThat(Files.readString(data.resolve("authn").resolve("built_in_database.json"))).contains("alice", "password_hash");
         assertThat(Files.readString(data.resolve("banned.json"))).contains("rogue");
 

@@ -1,5 +1,7 @@
 package io.trellis.server.auth;
 
+import static io.trellis.server.testsupport.MqttProbes.publish;
+import static io.trellis.server.testsupport.MqttProbes.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
@@ -12,12 +14,12 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.trellis.config.ConfigException;
 import io.trellis.server.Node;
+import io.trellis.server.testsupport.MqttProbes;
+import io.trellis.server.testsupport.TestNodeEnv;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,14 +69,7 @@ class AuthzBuiltInDatabaseTest {
 
     private void start(String text) throws Exception {
         conf = Files.writeString(dir.resolve("trellis.conf"), text);
-        env = new HashMap<>();
-        env.put("TRELLIS_NODE__NAME", "rules@127.0.0.1");
-        env.put("TRELLIS_NODE__DATA_DIR", dir.resolve("data").toString());
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:" + NodeAuthTest.freePort());
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + NodeAuthTest.freePort());
+        env = TestNodeEnv.loopback("rules@127.0.0.1", dir.resolve("data"), TestNodeEnv.freePort(), TestNodeEnv.freePort());
         node = Node.load(conf, env);
         node.start();
     }
@@ -90,33 +84,11 @@ class AuthzBuiltInDatabaseTest {
     }
 
     private int port() {
-        return node.listeners().get(0).address().getPort();
+        return MqttProbes.mqttPort(node);
     }
 
     private Mqtt5BlockingClient v5(String id, String username) {
-        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
-                .serverPort(port()).buildBlocking();
-        var connect = c.connectWith();
-        if (username != null) connect = connect.simpleAuth().username(username).applySimpleAuth();
-        connect.send();
-        return c;
-    }
-
-    private static Mqtt5PubAckReasonCode publish(Mqtt5BlockingClient c, String topic) {
-        try {
-            c.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
-            return Mqtt5PubAckReasonCode.SUCCESS;
-        } catch (Mqtt5PubAckException e) {
-            return e.getMqttMessage().getReasonCode();
-        }
-    }
-
-    private static Mqtt5SubAckReasonCode subscribe(Mqtt5BlockingClient c, String filter) {
-        try {
-            return c.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send().getReasonCodes().get(0);
-        } catch (Mqtt5SubAckException e) {
-            return e.getMqttMessage().getReasonCodes().get(0);
-        }
+        return MqttProbes.connected(node, id, username);
     }
 
     private void writeRules() throws Exception {

@@ -16,6 +16,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import com.sun.net.httpserver.HttpServer;
 import io.trellis.config.ConfigException;
 import io.trellis.server.Node;
+import io.trellis.server.testsupport.TestNodeEnv;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -30,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -125,14 +125,7 @@ class AuthzHttpSourceTest {
         Path acl = Files.writeString(dir.resolve("acl.conf"), "{allow, all, publish, [\"ignore/next\", \"hang/next\"]}.\n");
         Path conf = Files.writeString(dir.resolve("trellis.conf"),
                 CONF.formatted(requestTimeout, service.getAddress().getPort(), acl.toString().replace("\\", "/")));
-        env = new HashMap<>();
-        env.put("TRELLIS_NODE__NAME", "authz@127.0.0.1");
-        env.put("TRELLIS_NODE__DATA_DIR", dir.resolve("data").toString());
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:" + NodeAuthTest.freePort());
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + NodeAuthTest.freePort());
+        env = TestNodeEnv.loopback("authz@127.0.0.1", dir.resolve("data"), TestNodeEnv.freePort(), TestNodeEnv.freePort());
         node = Node.load(conf, env);
         node.start();
     }

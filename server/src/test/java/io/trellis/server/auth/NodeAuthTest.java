@@ -6,18 +6,17 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.trellis.config.ConfigException;
 import io.trellis.server.Node;
-import io.trellis.server.cli.TrellisCommand;
 import io.trellis.server.cli.ExitCodes;
-import java.io.IOException;
+import io.trellis.server.cli.TrellisCommand;
+import io.trellis.server.testsupport.MqttProbes;
+import io.trellis.server.testsupport.TestNodeEnv;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -59,23 +57,10 @@ class NodeAuthTest {
         if (node != null) node.close();
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private void start() throws Exception {
         Path acl = Path.of("..", "etc", "acl.conf").toAbsolutePath().normalize();
         conf = Files.writeString(dir.resolve("trellis.conf"), CONF.formatted(acl.toString().replace("\\", "/")));
-        env = new HashMap<>();
-        env.put("TRELLIS_NODE__NAME", "auth@127.0.0.1");
-        env.put("TRELLIS_NODE__DATA_DIR", dir.resolve("data").toString());
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:" + freePort());
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + freePort());
+        env = TestNodeEnv.loopback("auth@127.0.0.1", dir.resolve("data"), TestNodeEnv.freePort(), TestNodeEnv.freePort());
         node = Node.load(conf, env);
         node.start();
     }
@@ -89,21 +74,11 @@ class NodeAuthTest {
     }
 
     private int mqttPort() {
-        return node.listeners().get(0).address().getPort();
+        return MqttProbes.mqttPort(node);
     }
 
     private Mqtt5ConnAckReasonCode connect(String id, String user, String password) {
-        var c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1").serverPort(mqttPort())
-                .buildBlocking();
-        try {
-            var b = c.connectWith();
-            if (user != null) b = b.simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
-            var code = b.send().getReasonCode();
-            c.disconnect();
-            return code;
-        } catch (Mqtt5ConnAckException e) {
-            return e.getMqttMessage().getReasonCode();
-        }
+        return MqttProbes.connAck(node, id, user, password);
     }
 
     private static final String USERS = "/api/v5/authentication/password_based:built_in_database/users";
@@ -229,12 +204,7 @@ class NodeAuthTest {
         conf = Files.writeString(dir.resolve("jwt.conf"), """
                 authentication = [ { mechanism = jwt, secret = "jwt-shared-s3cret", verify_claims { username = "${username}" } } ]
                 """);
-        env = new HashMap<>();
-        env.put("TRELLIS_NODE__DATA_DIR", dir.resolve("data").toString());
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:" + freePort());
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
+        env = TestNodeEnv.loopback("auth@127.0.0.1", dir.resolve("data"), TestNodeEnv.freePort(), 0);
         env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__ENABLE", "false");
         node = Node.load(conf, env);
         node.start();

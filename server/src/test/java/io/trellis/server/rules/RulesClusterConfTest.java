@@ -1,33 +1,27 @@
 package io.trellis.server.rules;
 
-import static io.trellis.server.rules.RulesNodeTestSupport.api;
-import static io.trellis.server.rules.RulesNodeTestSupport.mqttPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.trellis.cluster.ClusterNode;
 import io.trellis.cluster.NodeName;
-import io.trellis.config.TrellisConfig;
 import io.trellis.server.Node;
-import java.net.InetSocketAddress;
+import io.trellis.server.testsupport.InJvmCluster;
+import io.trellis.server.testsupport.InJvmCluster.CtlRun;
+import io.trellis.server.testsupport.NodeApi.Answer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,81 +38,38 @@ class RulesClusterConfTest {
     @TempDir
     Path dir;
 
-    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
-    private final Map<String, ClusterNode> clusters = new ConcurrentHashMap<>();
-    private final List<Mqtt5BlockingClient> clients = new ArrayList<>();
+    private InJvmCluster cluster;
+
+    @BeforeEach
+    void newCluster() {
+        cluster = new InJvmCluster(dir, COOKIE, "", Map.of("TRELLIS_RULE_ENGINE__SSRF__ENABLE", "true"));
+    }
 
     @AfterEach
     void stop() {
-        clients.forEach(c -> {
-            try {
-                c.disconnect();
-            } catch (RuntimeException ignored) {
-                // already gone with its node
-            }
-        });
-        nodes.values().forEach(Node::close);
+        cluster.close();
     }
 
-    private Node start(String name) throws Exception {
-        Path home = Files.createDirectories(dir.resolve(name.replace('@', '_')));
-        Map<String, String> env = new HashMap<>();
-        env.put("TRELLIS_NODE__NAME", name);
-        env.put("TRELLIS_NODE__COOKIE", COOKIE);
-        env.put("TRELLIS_RULE_ENGINE__SSRF__ENABLE", "true");
-        env.put("TRELLIS_NODE__DATA_DIR", home.resolve("data").toString());
-        env.put("TRELLIS_NODE__DIST_BIND_ADDRESS", "127.0.0.1");
-        env.put("TRELLIS_RPC__LISTEN_ADDRESS", "127.0.0.1");
-        env.put("TRELLIS_LISTENERS__TCP__DEFAULT__BIND", "127.0.0.1:0");
-        env.put("TRELLIS_LISTENERS__SSL__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_LISTENERS__WSS__DEFAULT__ENABLE", "false");
-        env.put("TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:0");
-        Path conf = home.resolve("trellis.conf");
-        if (!Files.exists(conf)) {
-            Files.writeString(conf, "");
-        }
-        Node node = Node.from(TrellisConfig.load(conf, env), (s, m, v) -> {
-            ClusterNode c = new ClusterNode(s, m, v, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0));
-            clusters.put(name, c);
-            return c;
-        });
-        nodes.put(name, node);
-        node.start();
-        return node;
-    }
-
-    /** Joins {@code name} to the first node and waits until both see each other. */
-    private void join(String name) throws Exception {
-        String first = NAMES.get(0);
-        clusters.get(name).join(NodeName.parse(first), new InetSocketAddress("127.0.0.1", clusters.get(first).distPort()))
-                .get(10, TimeUnit.SECONDS);
-    }
-
+    /** Starts the three nodes and joins the second and third to the first. */
     private void startCluster() throws Exception {
-        for (String n : NAMES) {
-            start(n);
-        }
-        join(NAMES.get(1));
-        join(NAMES.get(2));
-        await().atMost(Duration.ofSeconds(20)).until(() -> NAMES.stream().allMatch(n -> clusters.get(n).upNodes().size() == 2));
+        cluster.start(NAMES.get(0));
+        cluster.start(NAMES.get(1));
+        cluster.join(NAMES.get(1), NAMES.get(0));
+        cluster.start(NAMES.get(2));
+        cluster.join(NAMES.get(2), NAMES.get(0));
     }
 
     private Node node(int i) {
-        return nodes.get(NAMES.get(i - 1));
+        return cluster.node(NAMES.get(i - 1));
     }
 
-    private Mqtt5BlockingClient client(Node node, String id) {
-        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
-                .serverPort(mqttPort(node)).buildBlocking();
-        c.connect();
-        clients.add(c);
-        return c;
+    private Answer api(Node node, String method, String path, Object body) throws Exception {
+        return cluster.api(node, method, path, body);
     }
 
     /** A real publish on {@code node} to in/... comes back republished to out/{clientid} on the same node. */
     private void assertRuleRunsOn(Node node, String clientId) throws Exception {
-        Mqtt5BlockingClient c = client(node, clientId);
+        Mqtt5BlockingClient c = cluster.client(node, clientId, null);
         c.subscribeWith().topicFilter("out/#").qos(MqttQos.AT_LEAST_ONCE).send();
         try (Mqtt5BlockingClient.Mqtt5Publishes publishes = c.publishes(MqttGlobalPublishFilter.SUBSCRIBED)) {
             c.publishWith().topic("in/x").payload("hello".getBytes(StandardCharsets.UTF_8)).send();
@@ -131,18 +82,9 @@ class RulesClusterConfTest {
 
     /** {@code trellis ctl ARGS} against the node {@code name}, as an operator on its host runs it; the output. */
     private String ctl(String name, String... args) {
-        Path home = dir.resolve(name.replace('@', '_'));
-        Map<String, String> env = Map.of("TRELLIS_CONF", home.resolve("trellis.conf").toString(),
-                "TRELLIS_NODE__DATA_DIR", home.resolve("data").toString(),
-                "TRELLIS_DASHBOARD__LISTENERS__HTTP__BIND", "127.0.0.1:" + nodes.get(name).apiAddress().getPort());
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        String[] all = new String[args.length + 1];
-        all[0] = "ctl";
-        System.arraycopy(args, 0, all, 1, args.length);
-        int exit = io.trellis.server.cli.TrellisCommand.run(all, env, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
-        assertThat(exit).as(err.toString()).isZero();
-        return out.toString();
+        CtlRun run = cluster.ctl(name, null, args);
+        assertThat(run.exit()).as(run.err()).isZero();
+        return run.out();
     }
 
     private JsonNode status(Node node) throws Exception {
@@ -195,8 +137,8 @@ class RulesClusterConfTest {
 
         // node 3 down: a change on node 1 commits on 1 and 2, and node 3 shows as lagging
         String third = NAMES.get(2);
-        nodes.remove(third).close();
-        await().atMost(Duration.ofSeconds(20)).until(() -> !clusters.get(NAMES.get(0)).upNodes().contains(NodeName.parse(third)));
+        cluster.stop(third);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !cluster.cluster(NAMES.get(0)).upNodes().contains(NodeName.parse(third)));
         var disabled = api(node(1), "PUT", "/api/v5/rules/fwd", Map.of("sql", "SELECT * FROM \"in/#\"", "enable", false,
                 "actions", RULE.get("actions")));
         assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
@@ -216,8 +158,8 @@ class RulesClusterConfTest {
                 .contains("sequencer: conf1@127.0.0.1");
 
         // node 3 back (same data dir): it catches up and applies in order
-        start(third);
-        join(third);
+        cluster.start(third);
+        cluster.join(third, NAMES.get(0));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             assertThat(api(node(3), "GET", "/api/v5/rules/fwd2", null).status()).isEqualTo(200);
             assertThat(api(node(3), "GET", "/api/v5/rules/fwd", null).json().path("enable").asBoolean()).isFalse();
@@ -226,9 +168,9 @@ class RulesClusterConfTest {
         });
 
         // node 1 alone of 3: no majority, the change is refused and nothing is committed
-        nodes.remove(NAMES.get(1)).close();
-        nodes.remove(third).close();
-        await().atMost(Duration.ofSeconds(20)).until(() -> clusters.get(NAMES.get(0)).upNodes().isEmpty());
+        cluster.stop(NAMES.get(1));
+        cluster.stop(third);
+        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.cluster(NAMES.get(0)).upNodes().isEmpty());
         var refused = api(node(1), "DELETE", "/api/v5/rules/fwd", null);
         assertThat(refused.status()).as(refused.body()).isEqualTo(503);
         assertThat(refused.body()).contains("only 1 of 3 known nodes are reachable").contains("majority (2)");
@@ -242,11 +184,10 @@ class RulesClusterConfTest {
         var created = api(node(2), "POST", "/api/v5/rules", RULE);
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(10)).until(() -> NAMES.stream()
-                .allMatch(n -> nodes.get(n).confLog().appliedTnx() == 1));
+                .allMatch(n -> cluster.node(n).confLog().appliedTnx() == 1));
         for (String n : NAMES) {
-            nodes.remove(n).close();
+            cluster.stop(n);
         }
-        clients.clear();
 
         startCluster();
         for (int i = 1; i <= 3; i++) {
