@@ -161,6 +161,27 @@ class OutboundHttpClientPoolTest {
   }
 
   @Test
+  void aConnectionInUseWhenThePolicyChangesIsClosedWhenItComesBack() throws Exception {
+    server.hold(true);
+    CompletableFuture<OutboundHttpClient.Response> before =
+        client.request("POST", url, Map.of(), "{}", TIMEOUT);
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.held() == 1);
+    // a new policy that still allows loopback: the connection is fine, but was checked under the old one
+    policy.set(SsrfPolicy.builder().enable(true).allowCidrs(List.of("127.0.0.1/32")).build());
+    CompletableFuture<OutboundHttpClient.Response> after =
+        client.request("POST", url, Map.of(), "{}", TIMEOUT);
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.held() == 2);
+    server.releaseHeld();
+    before.get(20, TimeUnit.SECONDS);
+    after.get(20, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() == 1);
+    assertThat(get().status()).isEqualTo(200);
+    assertThat(server.connections()).isEqualTo(2);
+    assertThat(lookups).hasValue(2);
+  }
+
+  @Test
   void aRequestThatTimesOutWhileWaitingForAConnectionGivesItsTurnAway() throws Exception {
     client.close();
     client = client(1);
