@@ -331,6 +331,7 @@ public final class OutboundHttpClient implements AutoCloseable {
     closeIdleIfPolicyChanged();
     Origin origin = Origin.of(url);
     FullHttpRequest req = buildRequest(method, url, origin, headers, body);
+    boolean keepAfter = HttpUtil.isKeepAlive(req); // false when the caller sent "connection: close"
     var timer = group.next().schedule(
         () -> done.completeExceptionally(new TimeoutException("no response from " + url.getHost()
             + " within " + timeout.toMillis() + " ms")),
@@ -350,7 +351,7 @@ public final class OutboundHttpClient implements AutoCloseable {
         return;
       }
       exchange.start(done);
-      done.whenComplete((r, e) -> pool.release(ch, e == null && exchange.keepAlive()));
+      done.whenComplete((r, e) -> pool.release(ch, e == null && keepAfter && exchange.keepAlive()));
       ch.writeAndFlush(req).addListener(w -> {
         if (!w.isSuccess()) {
           done.completeExceptionally(w.cause());
@@ -462,7 +463,7 @@ public final class OutboundHttpClient implements AutoCloseable {
         defaultPort ? url.getHost() : url.getHost() + ":" + origin.port());
     headers.forEach((k, v) -> req.headers().set(k, v));
     req.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-    // HTTP/1.1 keeps the connection by default; a caller's "connection: close" is honoured.
+    // HTTP/1.1 keeps the connection by default: no "connection" header unless the caller sets one.
     return req;
   }
 

@@ -190,7 +190,7 @@ class AuthBenchmarkTest {
 
     /**
      * The cost of the asynchronous http source against the file source, in one run: every publish
-     * asks a local HTTP service (cache off; one connection per request, as the client does), then
+     * asks a local HTTP service (cache off; connections kept alive by the client), then
      * with the cache on and large enough for the 64 topics (nearly all hits). Fewer messages for the uncached http variant:
      * each one is a request.
      */
