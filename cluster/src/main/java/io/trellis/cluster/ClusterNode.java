@@ -174,7 +174,7 @@ public final class ClusterNode implements Cluster {
         dist.usePortPlan(settings.portPlan());
         hostResolver = io.trellis.cluster.discovery.DnsServers.hostResolver(settings);
         dist.useResolver(hostResolver);
-        receiver = new ForwardReceiver(broker, mqtt::ioGroup);
+        receiver = new ForwardReceiver(broker);
         rpcServer = new RpcServer(handshake, rpcBind, Distribution.MAX_FRAME_BYTES, receiver, group);
         local = new LocalRoutes(this::broadcast);
         retained = new RetainedReplica(broker.retained());
@@ -451,6 +451,11 @@ public final class ClusterNode implements Cluster {
                     @Override
                     public void nodeUp(NodeName node) {
                         listener.peerUp(node);
+                    }
+
+                    @Override
+                    public void connectionReplaced(NodeName node) {
+                        listener.peerUp(node); // what the log sent on the old connection may be lost
                     }
 
                     @Override

@@ -152,13 +152,14 @@ public final class Node implements AutoCloseable, NodeView {
             confLog = openConfLog();
             RulesApi rulesApi = new RulesApi(rules, confLog);
             AuthApi authApi = new AuthApi(auth, new ObjectMapper(), confLog); // users and bans through the log
+            AuthzApi authzApi = new AuthzApi(auth, new ObjectMapper(), confLog); // authorization rules too
             confLog.start(clusterImpl instanceof ClusterNode cn ? cn.confTransport() : ConfTransport.alone(confLog.self()));
             localCredential = LocalCredential.generate();
             keys.add(localCredential.key(), localCredential.secret());
             if (settings.apiEnabled()) {
                 ManagementApi management = new ManagementApi(this, new ObjectMapper());
                 authApi.register(management.router());
-                AuthzApi.register(management.router(), auth, management.mapper());
+                authzApi.register(management.router());
                 rulesApi.register(management.router());
                 new ClusterConfApi(confLog).register(management.router());
                 api = new ApiServer(management, keys);

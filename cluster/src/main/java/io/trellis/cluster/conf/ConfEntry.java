@@ -2,11 +2,14 @@ package io.trellis.cluster.conf;
 
 import io.netty.buffer.ByteBuf;
 import io.trellis.cluster.data.Wire;
+import io.netty.buffer.Unpooled;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One committed change of the cluster configuration.
+ * One change of the cluster configuration: pending on a node until a majority has it, then committed.
  *
  * @param tnxId     position in the log, 1, 2, 3... with no gap (assigned by the sequencer)
  * @param initiator the node the change was made on (API or CLI call)
@@ -38,6 +41,30 @@ public record ConfEntry(long tnxId, String initiator, long createdAt, String kin
 
     static ConfEntry read(ByteBuf in) {
         return new ConfEntry(in.readLong(), Wire.readString(in), in.readLong(), Wire.readString(in), Wire.readBytes(in, MAX_PAYLOAD));
+    }
+
+    /** Bytes of a chain hash (SHA-256). */
+    public static final int HASH_BYTES = 32;
+    /** The hash "before" tnx 1. */
+    static final byte[] NO_HASH = new byte[HASH_BYTES];
+
+    /**
+     * SHA-256 over the previous entry's hash and this entry's encoding: two logs that agree on
+     * (tnx id, hash) agree on every entry up to that id, so one comparison finds a divergence.
+     */
+    byte[] chainHash(byte[] previous) {
+        ByteBuf body = Unpooled.buffer();
+        try {
+            write(body);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(previous);
+            sha.update(body.nioBuffer());
+            return sha.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e); // required of every JDK
+        } finally {
+            body.release();
+        }
     }
 
     /** Same change (records compare arrays by identity, this compares their bytes). */

@@ -5,18 +5,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,19 +68,46 @@ public final class ConfLog implements AutoCloseable {
     private record Waiting(CompletableFuture<Committed> future, Set<String> lagging) {
     }
 
+    /** The sequencer's entry waiting for a majority of acknowledgements (one at a time). */
+    private static final class InFlight {
+        final ConfEntry entry;
+        final byte[] hash;
+        final NodeName proposer;
+        final long requestId;
+        final int needed;
+        final int total;
+        final Set<String> lagging;
+        final Set<NodeName> acked = new HashSet<>();
+        ScheduledFuture<?> timer;
+
+        InFlight(ConfEntry entry, byte[] hash, NodeName proposer, long requestId, int needed, int total, Set<String> lagging) {
+            this.entry = entry;
+            this.hash = hash;
+            this.proposer = proposer;
+            this.requestId = requestId;
+            this.needed = needed;
+            this.total = total;
+            this.lagging = lagging;
+        }
+    }
+
     private final NodeName self;
     private final ConfLogFile file;
     private final Duration timeout;
     private final ScheduledExecutorService thread;
     private final Map<String, Applier> appliers = new ConcurrentHashMap<>();
-    // Log-thread state.
+    // Log-thread state; the lists are also read (synchronized on entries) by other threads.
     private final List<ConfEntry> entries;
-    private final TreeMap<Long, ConfEntry> early = new TreeMap<>();
+    private final List<byte[]> hashes;
     private final Map<Long, Waiting> proposals = new HashMap<>();
     private final Map<Long, Object> results = new HashMap<>();
     private final Map<Long, Waiting> awaitingApply = new HashMap<>();
     private final Map<NodeName, Long> peerTnx = new ConcurrentHashMap<>();
     private final List<Runnable> deferred = new ArrayList<>();
+    private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
+    private final Set<Long> divergentIds = new HashSet<>();
+    private InFlight inFlight;
+    private volatile long committed;
     private volatile long applied;
     private volatile String divergence;
     private volatile ConfTransport transport;
@@ -91,9 +122,15 @@ public final class ConfLog implements AutoCloseable {
         this.file = ConfLogFile.open(dir);
         this.timeout = timeout;
         this.entries = new ArrayList<>(file.entries());
+        this.hashes = new ArrayList<>(file.hashes());
+        this.committed = file.committed();
         this.applied = file.readApplied();
         if (file.recovery() != null) {
             LOG.warn("{}", file.recovery());
+        }
+        if (entries.size() > committed) {
+            LOG.info("cluster config log: tnx {}..{} not known to be committed (kept pending until the sequencer or a"
+                    + " peer's committed log decides)", committed + 1, entries.size());
         }
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "trellis-conf-log");
@@ -117,7 +154,7 @@ public final class ConfLog implements AutoCloseable {
     }
 
     /**
-     * Applies the entries persisted but not yet applied (after the {@code applied} mark), then
+     * Applies the committed entries not yet applied (after the {@code applied} mark), then
      * listens to the peers and tells them this node's last tnx id (a peer ahead sends what is missing).
      */
     public void start(ConfTransport t) {
@@ -127,25 +164,39 @@ public final class ConfLog implements AutoCloseable {
             t.listen(new ConfTransport.Listener() {
                 @Override
                 public void received(NodeName from, byte[] body) {
-                    thread.execute(() -> handle(from, body));
+                    onLogThread(() -> handle(from, body));
                 }
 
                 @Override
                 public void peerUp(NodeName peer) {
-                    thread.execute(() -> t.send(peer, new ConfMessage.TnxStatusV1(lastTnx()).encode()));
+                    onLogThread(() -> t.send(peer, statusMessage()));
                 }
             });
-            byte[] status = new ConfMessage.TnxStatusV1(lastTnx()).encode();
+            byte[] status = statusMessage();
             for (NodeName p : t.upNodes()) {
                 t.send(p, status);
             }
         }).join();
     }
 
-    /** The last tnx id in this node's log (0: empty). */
+    /** Runs on the log's thread; dropped once the log is closed (the node is stopping). */
+    private void onLogThread(Runnable r) {
+        try {
+            thread.execute(r);
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("cluster config log closed: a peer message is dropped");
+        }
+    }
+
+    /** The last committed tnx id in this node's log (0: empty); a pending entry is not counted. */
     public long lastTnx() {
+        return committed;
+    }
+
+    /** The entries on this node's disk waiting to be committed or discarded (0 or 1, rarely more). */
+    public List<ConfEntry> pending() {
         synchronized (entries) {
-            return entries.size();
+            return List.copyOf(entries.subList((int) committed, entries.size()));
         }
     }
 
@@ -154,10 +205,10 @@ public final class ConfLog implements AutoCloseable {
         return applied;
     }
 
-    /** A copy of the log (tests, inspection). */
+    /** A copy of the committed log (tests, inspection). */
     public List<ConfEntry> entries() {
         synchronized (entries) {
-            return List.copyOf(entries);
+            return List.copyOf(entries.subList(0, (int) committed));
         }
     }
 
@@ -172,7 +223,7 @@ public final class ConfLog implements AutoCloseable {
         return up.first();
     }
 
-    /** A conflict seen between this log and a peer's (same tnx id, different change), or null. */
+    /** A conflict seen between this log's committed entries and a peer's (same tnx id, different change), or null. */
     public String divergence() {
         return divergence;
     }
@@ -204,11 +255,14 @@ public final class ConfLog implements AutoCloseable {
     }
 
     /**
-     * Proposes a change: the sequencer gives it the next tnx id and sends it to every node up;
-     * completes once this node has applied it, with the applier's result. Fails (nothing
-     * committed) when no sequencer answers within the timeout or the sequencer refuses (no
-     * majority of the known nodes up); fails with {@link ChangeFailedException#committed()} when
-     * committed but this node's apply threw.
+     * Proposes a change: the sequencer gives it the next tnx id, keeps it pending on its disk and
+     * sends it to every node up; once a majority of the nodes it knows (itself included) has it on
+     * disk, it is committed, applied everywhere in tnx order, and this call completes once this
+     * node has applied it, with the applier's result. Fails (nothing committed, the pending entry
+     * discarded) when no majority acknowledges it within half the timeout, when the sequencer
+     * refuses (no majority of the known nodes up), or when no sequencer answers within the
+     * timeout; fails with {@link ChangeFailedException#committed()} when committed but this node's
+     * apply threw.
      */
     public CompletableFuture<Committed> submit(String kind, byte[] payload) {
         if (!appliers.containsKey(kind)) {
@@ -261,37 +315,70 @@ public final class ConfLog implements AutoCloseable {
                 propose(from, p.requestId(), p.kind(), p.payload());
             } else if (m instanceof ConfMessage.ProposeResultV1 r) {
                 proposalAnswered(r.requestId(), r.tnxId(), r.error(), Set.copyOf(r.lagging()));
+            } else if (m instanceof ConfMessage.AppendV1 a) {
+                appended(from, a);
+            } else if (m instanceof ConfMessage.AppendAckV1 a) {
+                acknowledged(from, a);
+            } else if (m instanceof ConfMessage.DiscardV1 d) {
+                // only that entry (not one a newer sequencer sent since), and not this node's own in flight
+                if (inFlight == null && d.tnxId() > committed && d.tnxId() <= entriesSize()
+                        && Arrays.equals(hashAt(d.tnxId()), d.hash())) {
+                    discardFrom(d.tnxId(), "the sequencer " + from + " got no majority for it");
+                }
             } else if (m instanceof ConfMessage.EntryV1 e) {
-                received(from, e.entry());
+                receivedCommitted(from, e.entry()); // a node of the version before majority commits
             } else if (m instanceof ConfMessage.CatchupRequestV1 c) {
                 List<ConfEntry> batch;
                 synchronized (entries) {
-                    int from0 = (int) Math.min(Math.max(c.after(), 0), entries.size());
-                    batch = List.copyOf(entries.subList(from0, Math.min(entries.size(), from0 + CATCHUP_BATCH)));
+                    int end = (int) committed;
+                    int from0 = (int) Math.min(Math.max(c.after(), 0), end);
+                    batch = List.copyOf(entries.subList(from0, Math.min(end, from0 + CATCHUP_BATCH)));
                 }
                 transport.send(from, new ConfMessage.CatchupReplyV1(batch).encode());
             } else if (m instanceof ConfMessage.CatchupReplyV1 c) {
                 for (ConfEntry e : c.entries()) {
-                    received(from, e);
+                    if (!receivedCommitted(from, e)) {
+                        break;
+                    }
                 }
-                if (peerTnx.getOrDefault(from, 0L) > lastTnx() && !c.entries().isEmpty()) {
-                    transport.send(from, new ConfMessage.CatchupRequestV1(lastTnx()).encode());
+                if (peerTnx.getOrDefault(from, 0L) > committed && !c.entries().isEmpty()) {
+                    transport.send(from, new ConfMessage.CatchupRequestV1(committed).encode());
                 }
             } else if (m instanceof ConfMessage.TnxStatusV1 s) {
-                peerTnx.put(from, s.lastTnx());
-                if (s.lastTnx() > lastTnx()) {
-                    transport.send(from, new ConfMessage.CatchupRequestV1(lastTnx()).encode());
-                } else {
-                    if (s.lastTnx() < lastTnx()) {
-                        // it may not know we are ahead (our STATUS went out before it listened)
-                        transport.send(from, new ConfMessage.TnxStatusV1(lastTnx()).encode());
-                    }
-                    runDeferred();
-                }
+                peerStatus(from, s.lastTnx(), null);
+            } else if (m instanceof ConfMessage.TnxStatusV2 s) {
+                peerStatus(from, s.committedTnx(), s.hash());
             }
         } catch (RuntimeException e) {
             LOG.error("config log message from {} failed", from, e);
         }
+    }
+
+    /** A peer's last committed id (and its chain hash, null from an older node). */
+    private void peerStatus(NodeName from, long tnx, byte[] hash) {
+        peerTnx.put(from, tnx);
+        if (tnx > committed) {
+            if (hash != null && tnx <= entriesSize() && Arrays.equals(hashAt(tnx), hash)) {
+                commitUpTo(tnx); // the pending entries here are the ones the peer has committed
+            } else {
+                transport.send(from, new ConfMessage.CatchupRequestV1(committed).encode());
+            }
+            return;
+        }
+        if (hash != null && !Arrays.equals(hashAt(tnx), hash)) {
+            reportDivergence(from, tnx, "the committed logs of " + self + " and " + from + " differ at or before tnx " + tnx
+                    + " (their chain hashes differ)");
+        }
+        if (tnx < committed) {
+            // it may not know we are ahead (our STATUS went out before it listened)
+            transport.send(from, statusMessage());
+        }
+        InFlight f = inFlight;
+        if (f != null && tnx == f.entry.tnxId() - 1 && !f.acked.contains(from)) {
+            // it caught up to just before the pending entry: send it again so it can acknowledge
+            transport.send(from, new ConfMessage.AppendV1(committed, f.entry, f.hash).encode());
+        }
+        runDeferred();
     }
 
     /** Sequencer side of a proposal from {@code from} (possibly this node). */
@@ -315,36 +402,123 @@ public final class ConfLog implements AutoCloseable {
             return;
         }
         long ahead = up.stream().mapToLong(n -> peerTnx.getOrDefault(n, 0L)).max().orElse(0);
-        if (ahead > lastTnx()) {
-            // A peer has entries this node has not: catch up first, then give out the next id; but
-            // never after the proposer has given up (it answered its caller "not confirmed").
-            long giveUpAt = System.nanoTime() + timeout.toNanos() / 2;
-            deferred.add(() -> {
+        if (ahead > committed || inFlight != null) {
+            // A peer has entries this node has not (catch up first), or an entry waits for its
+            // majority (one at a time): then give out the next id; but never after the proposer
+            // has given up (it answered its caller "not confirmed").
+            long giveUpAt = System.nanoTime() + timeout.toNanos() / 4;
+            Runnable retry = () -> {
                 if (System.nanoTime() - giveUpAt > 0) {
-                    answer(from, requestId, 0, "the config sequencer " + self + " could not catch up with its peers in time;"
-                            + " the change was not made, try again", Set.of());
+                    answer(from, requestId, 0, "the config sequencer " + self + " could not catch up with its peers or"
+                            + " commit the change before it in time; the change was not made, try again", Set.of());
                 } else {
                     propose(from, requestId, kind, payload);
                 }
-            });
+            };
+            if (inFlight != null) {
+                queued.add(retry);
+            } else {
+                deferred.add(retry);
+            }
             return;
         }
-        ConfEntry entry = new ConfEntry(lastTnx() + 1, from.toString(), System.currentTimeMillis(), kind, payload);
-        append(entry);
-        byte[] msg = new ConfMessage.EntryV1(entry).encode();
-        for (NodeName p : up) {
-            transport.send(p, msg);
-        }
+        long tnx = committed + 1;
+        discardFrom(tnx, "the sequencer " + self + " gives tnx " + tnx + " to a new change");
+        ConfEntry entry = new ConfEntry(tnx, from.toString(), System.currentTimeMillis(), kind, payload);
+        byte[] hash = entry.chainHash(hashAt(tnx - 1));
+        appendEntry(entry, hash, false);
         Set<String> lagging = new TreeSet<>();
         for (NodeName n : known) {
             if (!up.contains(n)) {
                 lagging.add(n.toString());
             }
         }
-        if (!lagging.isEmpty()) {
-            LOG.warn("config change {} committed; not reachable now, catching up when back: {}", entry, lagging);
+        InFlight f = new InFlight(entry, hash, from, requestId, total / 2 + 1, total, lagging);
+        inFlight = f;
+        byte[] msg = new ConfMessage.AppendV1(committed, entry, hash).encode();
+        for (NodeName p : up) {
+            transport.send(p, msg);
         }
-        answer(from, requestId, entry.tnxId(), null, lagging);
+        if (f.needed <= 1) {
+            commitUpTo(tnx); // a node alone
+            return;
+        }
+        f.timer = thread.schedule(() -> noMajority(f), timeout.toMillis() / 2, TimeUnit.MILLISECONDS);
+    }
+
+    /** The sequencer's pending entry did not reach a majority in time: discarded here and on the peers. */
+    private void noMajority(InFlight f) {
+        if (inFlight != f) {
+            return;
+        }
+        inFlight = null;
+        long tnx = f.entry.tnxId();
+        String why = "config change " + f.entry + " not committed: only " + (f.acked.size() + 1) + " of " + f.total
+                + " known nodes had it on disk within " + timeout.toMillis() / 2 + "ms; a change needs a majority ("
+                + f.needed + ") so that two halves of a split cluster cannot both change the configuration; the change was"
+                + " not made, try again when the nodes reach each other";
+        LOG.warn("{}", why);
+        discardFrom(tnx, "no majority acknowledged it");
+        byte[] msg = new ConfMessage.DiscardV1(tnx, f.hash).encode();
+        for (NodeName p : transport.upNodes()) {
+            transport.send(p, msg);
+        }
+        answer(f.proposer, f.requestId, 0, why, Set.of());
+        thread.execute(this::runQueued);
+    }
+
+    /** Sequencer: a peer has the pending entry on disk. */
+    private void acknowledged(NodeName from, ConfMessage.AppendAckV1 ack) {
+        InFlight f = inFlight;
+        if (f == null || f.entry.tnxId() != ack.tnxId() || !Arrays.equals(f.hash, ack.hash())) {
+            return; // late, or for an entry discarded since
+        }
+        f.acked.add(from);
+        if (f.acked.size() + 1 >= f.needed) {
+            commitUpTo(f.entry.tnxId());
+        }
+    }
+
+    /** Peer: the sequencer's new entry, kept pending (and acknowledged) if it follows this node's log. */
+    private void appended(NodeName from, ConfMessage.AppendV1 a) {
+        ConfEntry e = a.entry();
+        long tnx = e.tnxId();
+        if (tnx <= committed) {
+            if (Arrays.equals(hashAt(tnx), a.hash())) {
+                transport.send(from, new ConfMessage.AppendAckV1(tnx, a.hash()).encode());
+            } else {
+                reportDivergence(from, tnx, "the sequencer " + from + " sent " + e + ", which differs from the committed"
+                        + " tnx " + tnx + " on " + self);
+            }
+            return;
+        }
+        if (tnx > entriesSize() + 1) {
+            // a gap: fetch the committed entries first; the sequencer sends this one again after that
+            transport.send(from, new ConfMessage.CatchupRequestV1(committed).encode());
+            return;
+        }
+        byte[] hash = e.chainHash(hashAt(tnx - 1));
+        if (!Arrays.equals(hash, a.hash())) {
+            if (tnx - 1 <= committed) {
+                reportDivergence(from, tnx - 1, "the sequencer " + from + " sent " + e + ", which does not follow the"
+                        + " committed log of " + self + " (chain hashes differ at or before tnx " + (tnx - 1) + ")");
+            } else {
+                discardFrom(committed + 1, "the sequencer " + from + " has other entries there");
+                transport.send(from, new ConfMessage.CatchupRequestV1(committed).encode());
+            }
+            return;
+        }
+        if (tnx <= entriesSize() && !Arrays.equals(hashAt(tnx), hash)) {
+            discardFrom(tnx, "the sequencer " + from + " sent another entry for that id");
+        }
+        if (tnx > entriesSize()) {
+            appendEntry(e, hash, false);
+        }
+        transport.send(from, new ConfMessage.AppendAckV1(tnx, hash).encode());
+        long upTo = Math.min(a.committedTnx(), tnx);
+        if (upTo > committed) {
+            commitUpTo(upTo);
+        }
     }
 
     private void answer(NodeName to, long requestId, long tnx, String error, Set<String> lagging) {
@@ -384,37 +558,79 @@ public final class ConfLog implements AutoCloseable {
     private record Failed(Exception cause) {
     }
 
-    /** An entry from a peer: the next one is applied, a later one waits for the gap to be filled. */
-    private void received(NodeName from, ConfEntry e) {
-        long last = lastTnx();
-        if (e.tnxId() <= last) {
+    /**
+     * An entry committed on a peer (catch-up): the next one is committed here, replacing an
+     * uncommitted entry of this node at that id. False when it does not follow (a gap).
+     */
+    private boolean receivedCommitted(NodeName from, ConfEntry e) {
+        long tnx = e.tnxId();
+        if (tnx <= committed) {
             ConfEntry mine;
             synchronized (entries) {
-                mine = entries.get((int) e.tnxId() - 1);
+                mine = entries.get((int) tnx - 1);
             }
             if (!mine.sameAs(e)) {
-                divergence = "tnx " + e.tnxId() + " differs between " + self + " (" + mine + ") and " + from + " (" + e
-                        + "): the logs diverged (a change made on each side of a split); see docs/cluster-conf.md";
-                LOG.error("{}", divergence);
+                reportDivergence(from, tnx, "tnx " + tnx + " differs between " + self + " (" + mine + ") and " + from
+                        + " (" + e + ")");
             }
+            return true;
+        }
+        if (tnx > committed + 1) {
+            transport.send(from, new ConfMessage.CatchupRequestV1(committed).encode());
+            return false;
+        }
+        byte[] hash = e.chainHash(hashAt(tnx - 1));
+        if (tnx <= entriesSize()) {
+            if (Arrays.equals(hashAt(tnx), hash)) {
+                commitUpTo(tnx);
+                return true;
+            }
+            discardFrom(tnx, "the cluster committed another change at that id (" + e + ", from " + from + ")");
+        }
+        appendEntry(e, hash, true);
+        committed = tnx;
+        afterCommit();
+        return true;
+    }
+
+    /** Committed entries differ from a peer's: reported (ERROR once per id, and in the status), both kept. */
+    private void reportDivergence(NodeName from, long tnx, String what) {
+        if (divergentIds.add(tnx)) {
+            divergence = what + ": the logs diverged (a change committed on each side of a split); this node keeps its"
+                    + " own entries, see docs/cluster-conf.md to repair";
+            LOG.error("{}", divergence);
+        }
+    }
+
+    /** Drops this node's uncommitted entries from {@code tnx} on (on disk first); a pending change of its own fails. */
+    private void discardFrom(long tnx, String why) {
+        if (tnx <= committed || tnx > entriesSize()) {
             return;
         }
-        if (e.tnxId() > last + 1) {
-            boolean first = early.isEmpty();
-            early.put(e.tnxId(), e);
-            if (first) {
-                transport.send(from, new ConfMessage.CatchupRequestV1(last).encode());
-            }
-            return;
+        List<ConfEntry> dropped = List.copyOf(entries.subList((int) tnx - 1, entriesSize()));
+        try {
+            file.discard(tnx);
+        } catch (IOException x) {
+            throw new UncheckedIOException("cannot discard tnx " + tnx + " in the cluster config log: " + x.getMessage()
+                    + " (check node.data_dir and its free space)", x);
         }
-        append(e);
-        while (!early.isEmpty() && early.firstKey() <= lastTnx() + 1) {
-            ConfEntry next = early.pollFirstEntry().getValue();
-            if (next.tnxId() == lastTnx() + 1) {
-                append(next);
+        synchronized (entries) {
+            while (entries.size() >= tnx) {
+                entries.remove(entries.size() - 1);
+                hashes.remove(hashes.size() - 1);
             }
         }
-        runDeferred();
+        LOG.warn("cluster config log: discarded the uncommitted {}: {}", dropped, why);
+        InFlight f = inFlight;
+        if (f != null && f.entry.tnxId() >= tnx) {
+            inFlight = null;
+            if (f.timer != null) {
+                f.timer.cancel(false);
+            }
+            answer(f.proposer, f.requestId, 0, "config change " + f.entry + " not committed, no majority had it: " + why
+                    + "; the change was not made, try again", Set.of());
+            thread.execute(this::runQueued);
+        }
     }
 
     private void runDeferred() {
@@ -426,28 +642,83 @@ public final class ConfLog implements AutoCloseable {
         now.forEach(Runnable::run);
     }
 
-    /** Persists (forced), then applies and tells the peers this node's new last id. */
-    private void append(ConfEntry e) {
+    private void runQueued() {
+        while (inFlight == null && !queued.isEmpty()) {
+            queued.poll().run();
+        }
+    }
+
+    /** Persists (forced) an entry, pending or committed; nothing is applied here. */
+    private void appendEntry(ConfEntry e, byte[] hash, boolean isCommitted) {
         try {
-            file.append(e);
+            file.append(e, hash, isCommitted);
         } catch (IOException x) {
             throw new UncheckedIOException("cannot append " + e + " to the cluster config log: " + x.getMessage()
                     + " (check node.data_dir and its free space)", x);
         }
         synchronized (entries) {
             entries.add(e);
+            hashes.add(hash);
         }
+    }
+
+    /** Marks the entries up to {@code tnx} committed (on disk first), applies them, tells the peers. */
+    private void commitUpTo(long tnx) {
+        if (tnx <= committed) {
+            return;
+        }
+        try {
+            file.commit(tnx);
+        } catch (IOException x) {
+            throw new UncheckedIOException("cannot commit tnx " + tnx + " in the cluster config log: " + x.getMessage()
+                    + " (check node.data_dir and its free space)", x);
+        }
+        committed = tnx;
+        afterCommit();
+    }
+
+    private void afterCommit() {
         applyPending();
         if (transport != null) {
-            byte[] status = new ConfMessage.TnxStatusV1(lastTnx()).encode();
+            byte[] status = statusMessage();
             for (NodeName p : transport.upNodes()) {
                 transport.send(p, status);
             }
         }
+        InFlight f = inFlight;
+        if (f != null && f.entry.tnxId() <= committed) {
+            inFlight = null;
+            if (f.timer != null) {
+                f.timer.cancel(false);
+            }
+            if (!f.lagging.isEmpty()) {
+                LOG.warn("config change {} committed; not reachable now, catching up when back: {}", f.entry, f.lagging);
+            }
+            answer(f.proposer, f.requestId, f.entry.tnxId(), null, f.lagging);
+            thread.execute(this::runQueued);
+        }
+        runDeferred();
+    }
+
+    private byte[] statusMessage() {
+        long c = committed;
+        return new ConfMessage.TnxStatusV2(c, hashAt(c)).encode();
+    }
+
+    private int entriesSize() {
+        synchronized (entries) {
+            return entries.size();
+        }
+    }
+
+    private byte[] hashAt(long tnx) {
+        synchronized (entries) {
+            return tnx == 0 ? ConfEntry.NO_HASH : hashes.get((int) tnx - 1);
+        }
     }
 
     private void applyPending() {
-        while (applied < lastTnx()) {
+        while (applied < committed) {
             ConfEntry e;
             synchronized (entries) {
                 e = entries.get((int) applied);

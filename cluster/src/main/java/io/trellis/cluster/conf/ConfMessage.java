@@ -18,8 +18,15 @@ import java.util.List;
  * CATCHUP_REQUEST v1  67 | 1 | u64 after                                       (send me the entries after this id)
  * CATCHUP_REPLY   v1  68 | 1 | u32 n | entry * n
  * TNX_STATUS      v1  69 | 1 | u64 last tnx id                                 (on connect and after each entry)
+ * TNX_STATUS      v2  69 | 2 | u64 last committed tnx id | 32 hash of it       (on connect and after each commit)
+ * APPEND          v1  70 | 1 | u64 sequencer's committed id | entry | 32 hash  (sequencer to all: keep it pending)
+ * APPEND_ACK      v1  71 | 1 | u64 tnx id | 32 hash                            (the pending entry is on disk here)
+ * DISCARD         v1  72 | 1 | u64 tnx id | 32 hash                            (no majority: drop that pending entry)
  * entry = u64 tnx id | str initiator | u64 created at | str kind | bytes payload
+ * hash  = SHA-256 chained over the entries up to that id (ConfEntry#chainHash; 32 zero bytes for id 0)
  * </pre>
+ * Since the commit needs a majority, the sequencer sends APPEND, not ENTRY; ENTRY v1 and
+ * TNX_STATUS v1 are still understood (ENTRY as a committed entry).
  */
 public sealed interface ConfMessage {
     int FIRST_TYPE = 64;
@@ -46,6 +53,18 @@ public sealed interface ConfMessage {
     }
 
     record TnxStatusV1(long lastTnx) implements ConfMessage {
+    }
+
+    record TnxStatusV2(long committedTnx, byte[] hash) implements ConfMessage {
+    }
+
+    record AppendV1(long committedTnx, ConfEntry entry, byte[] hash) implements ConfMessage {
+    }
+
+    record AppendAckV1(long tnxId, byte[] hash) implements ConfMessage {
+    }
+
+    record DiscardV1(long tnxId, byte[] hash) implements ConfMessage {
     }
 
     final class Malformed extends Exception {
@@ -76,6 +95,16 @@ public sealed interface ConfMessage {
                 m.entries().forEach(e -> e.write(out));
             } else if (this instanceof TnxStatusV1 m) {
                 out.writeByte(69).writeByte(1).writeLong(m.lastTnx());
+            } else if (this instanceof TnxStatusV2 m) {
+                out.writeByte(69).writeByte(2).writeLong(m.committedTnx()).writeBytes(m.hash());
+            } else if (this instanceof AppendV1 m) {
+                out.writeByte(70).writeByte(1).writeLong(m.committedTnx());
+                m.entry().write(out);
+                out.writeBytes(m.hash());
+            } else if (this instanceof AppendAckV1 m) {
+                out.writeByte(71).writeByte(1).writeLong(m.tnxId()).writeBytes(m.hash());
+            } else if (this instanceof DiscardV1 m) {
+                out.writeByte(72).writeByte(1).writeLong(m.tnxId()).writeBytes(m.hash());
             }
             byte[] bytes = new byte[out.readableBytes()];
             out.readBytes(bytes);
@@ -114,6 +143,10 @@ public sealed interface ConfMessage {
                     yield new CatchupReplyV1(entries);
                 }
                 case 69 * 256 + 1 -> new TnxStatusV1(in.readLong());
+                case 69 * 256 + 2 -> new TnxStatusV2(in.readLong(), hash(in));
+                case 70 * 256 + 1 -> new AppendV1(in.readLong(), ConfEntry.read(in), hash(in));
+                case 71 * 256 + 1 -> new AppendAckV1(in.readLong(), hash(in));
+                case 72 * 256 + 1 -> new DiscardV1(in.readLong(), hash(in));
                 default -> throw new Malformed("unknown config log message type " + type + " version " + version);
             };
             if (in.isReadable()) {
@@ -123,5 +156,11 @@ public sealed interface ConfMessage {
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new Malformed("truncated or malformed config log message: " + e.getMessage());
         }
+    }
+
+    private static byte[] hash(ByteBuf in) {
+        byte[] h = new byte[ConfEntry.HASH_BYTES];
+        in.readBytes(h);
+        return h;
     }
 }

@@ -67,15 +67,18 @@ public final class Wire {
         out.writeByte(m.qos()).writeBoolean(m.retain());
         writeNullableString(out, m.publisher());
         out.writeLong(m.expiresAtMillis() == 0 ? NO_EXPIRY : Math.max(0, m.expiresAtMillis() - nowMillis));
+        MqttProperties props = m.properties();
+        if (props == null || props.isEmpty()) {
+            out.writeByte(0); // the common case: no list to build
+            return;
+        }
         List<MqttProperties.MqttProperty> pass = new ArrayList<>();
-        if (m.properties() != null) {
-            for (MqttProperties.MqttProperty<?> p : m.properties().listAll()) {
-                int id = p.propertyId();
-                if (id == MqttProperties.PAYLOAD_FORMAT_INDICATOR || id == MqttProperties.CONTENT_TYPE
-                        || id == MqttProperties.RESPONSE_TOPIC || id == MqttProperties.CORRELATION_DATA
-                        || id == MqttProperties.USER_PROPERTY) {
-                    pass.add(p);
-                }
+        for (MqttProperties.MqttProperty<?> p : props.listAll()) {
+            int id = p.propertyId();
+            if (id == MqttProperties.PAYLOAD_FORMAT_INDICATOR || id == MqttProperties.CONTENT_TYPE
+                    || id == MqttProperties.RESPONSE_TOPIC || id == MqttProperties.CORRELATION_DATA
+                    || id == MqttProperties.USER_PROPERTY) {
+                pass.add(p);
             }
         }
         out.writeByte(pass.size());

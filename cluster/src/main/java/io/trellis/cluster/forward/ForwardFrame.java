@@ -40,7 +40,7 @@ public sealed interface ForwardFrame {
     }
 
     default ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer();
+        ByteBuf out = alloc.buffer(sizeHint());
         if (this instanceof ForwardV1 f) {
             long now = System.currentTimeMillis();
             out.writeByte(1).writeByte(1).writeLong(f.batchId()).writeShort(f.entries().size());
@@ -56,6 +56,19 @@ public sealed interface ForwardFrame {
             out.writeByte(2).writeByte(1).writeLong(a.batchId());
         }
         return out;
+    }
+
+    /** About the encoded size, so that a large batch is not copied while its buffer grows. */
+    private int sizeHint() {
+        if (!(this instanceof ForwardV1 f)) {
+            return 16;
+        }
+        long n = 12;
+        for (Entry e : f.entries()) {
+            Message m = e.message();
+            n += 32 + m.topic().length() + m.payload().length + (m.publisher() == null ? 0 : m.publisher().length());
+        }
+        return (int) Math.min(n, 1 << 20);
     }
 
     static ForwardFrame decode(ByteBuf in) throws Malformed {

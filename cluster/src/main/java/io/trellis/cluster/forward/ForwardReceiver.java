@@ -2,9 +2,11 @@ package io.trellis.cluster.forward;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.trellis.cluster.NodeName;
 import io.trellis.cluster.rpc.RpcReceiver;
 import io.trellis.mqtt.broker.Broker;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,28 +15,28 @@ import org.slf4j.LoggerFactory;
  * Hands forwarded messages to the local broker: to its non-shared subscriptions, or to one
  * member of the named share group; then acknowledges the batch on the same connection (the
  * broker has queued them on the subscribers' sessions). Runs on the RPC connection's event loop.
+ *
+ * <p>A frame's messages are delivered as one broker delivery batch: each subscriber event loop
+ * gets one task with its share of the frame, in frame order (per-topic order holds, as a topic
+ * always travels on one connection). Backpressure: a connection keeps reading while fewer than
+ * {@link #MAX_UNDELIVERED} of its messages wait in the loops' task queues, and stops reading
+ * beyond that until the loops have caught up, so forwarded QoS 0 messages cannot pile up there
+ * (seconds of delay); TCP then pushes back to the sending node, which drops QoS 0 (counted) and
+ * holds QoS 1/2 (bounded). A window rather than one frame at a time: the loops always have the
+ * next frame at hand while the connection reads the one after.
  */
 public final class ForwardReceiver implements RpcReceiver {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardReceiver.class);
+    /** Messages of one connection handed to loops and not yet delivered, beyond which it stops reading. */
+    static final int MAX_UNDELIVERED = 4096;
+    /** Per connection: its messages handed to the loops and not yet delivered. */
+    private static final AttributeKey<AtomicInteger> UNDELIVERED = AttributeKey.valueOf("trellis.forward.undelivered");
     private final Broker broker;
     private final LongAdder received = new LongAdder();
     private final LongAdder noGroup = new LongAdder();
 
-    /** The loops deliveries hop to (the sessions' loops), or null: then no backpressure. */
-    private final java.util.function.Supplier<? extends Iterable<? extends io.netty.util.concurrent.EventExecutor>> deliveryLoops;
-
     public ForwardReceiver(Broker broker) {
-        this(broker, () -> null);
-    }
-
-    /**
-     * @param deliveryLoops the session loops: after each batch the connection stops reading until
-     *                      those loops have run the deliveries queued so far, so forwarded QoS 0
-     *                      messages cannot pile up in their task queues (seconds of delay)
-     */
-    public ForwardReceiver(Broker broker, java.util.function.Supplier<? extends Iterable<? extends io.netty.util.concurrent.EventExecutor>> deliveryLoops) {
         this.broker = broker;
-        this.deliveryLoops = deliveryLoops;
     }
 
     @Override
@@ -57,6 +59,46 @@ public final class ForwardReceiver implements RpcReceiver {
         if (!(f instanceof ForwardFrame.ForwardV1 forward)) {
             return;
         }
+        int n = forward.entries().size();
+        AtomicInteger undelivered = connection == null ? null : undelivered(connection);
+        if (undelivered != null) {
+            undelivered.addAndGet(n); // before the hand-over: the loops may deliver at once
+        }
+        Runnable delivered = undelivered == null ? null : () -> {
+            if (undelivered.addAndGet(-n) < MAX_UNDELIVERED && !connection.config().isAutoRead()) {
+                connection.config().setAutoRead(true);
+            }
+        };
+        int loops = 0;
+        try {
+            loops = broker.deliverBatch(() -> deliver(forward), delivered);
+        } finally {
+            if (loops == 0 && undelivered != null) {
+                undelivered.addAndGet(-n); // nothing handed to another loop (or delivery failed)
+            }
+        }
+        if (undelivered != null && undelivered.get() >= MAX_UNDELIVERED) {
+            connection.config().setAutoRead(false);
+            // The loops may have caught up meanwhile and seen reading still on: look again.
+            if (undelivered.get() < MAX_UNDELIVERED) {
+                connection.config().setAutoRead(true);
+            }
+        }
+        if (forward.batchId() != 0 && connection != null) {
+            connection.writeAndFlush(new ForwardFrame.AckV1(forward.batchId()).encode(connection.alloc()));
+        }
+    }
+
+    private static AtomicInteger undelivered(Channel connection) {
+        AtomicInteger count = connection.attr(UNDELIVERED).get();
+        if (count == null) {
+            count = new AtomicInteger();
+            connection.attr(UNDELIVERED).set(count); // only this connection's loop gets here
+        }
+        return count;
+    }
+
+    private void deliver(ForwardFrame.ForwardV1 forward) {
         for (ForwardFrame.Entry e : forward.entries()) {
             received.increment();
             if (e.shared()) {
@@ -65,39 +107,6 @@ public final class ForwardReceiver implements RpcReceiver {
                 }
             } else {
                 broker.deliverForwarded(e.message());
-            }
-        }
-        if (forward.batchId() != 0 && connection != null) {
-            connection.writeAndFlush(new ForwardFrame.AckV1(forward.batchId()).encode(connection.alloc()));
-        }
-        if (connection != null) {
-            pauseUntilDelivered(connection);
-        }
-    }
-
-    /** Stops reading until every session loop has run a marker queued behind this batch's deliveries. */
-    private void pauseUntilDelivered(Channel connection) {
-        Iterable<? extends io.netty.util.concurrent.EventExecutor> loops = deliveryLoops.get();
-        if (loops == null) {
-            return;
-        }
-        java.util.List<io.netty.util.concurrent.EventExecutor> all = new java.util.ArrayList<>();
-        loops.forEach(all::add);
-        if (all.isEmpty()) {
-            return;
-        }
-        connection.config().setAutoRead(false);
-        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(all.size());
-        for (io.netty.util.concurrent.EventExecutor loop : all) {
-            Runnable marker = () -> {
-                if (left.decrementAndGet() == 0) {
-                    connection.config().setAutoRead(true);
-                }
-            };
-            try {
-                loop.execute(marker);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                marker.run(); // that loop is shutting down: do not wait for it
             }
         }
     }

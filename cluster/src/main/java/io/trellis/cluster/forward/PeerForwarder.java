@@ -143,7 +143,7 @@ public final class PeerForwarder implements AutoCloseable {
 
     private void flush(Lane lane) {
         {
-            ByteBuf frame;
+            ForwardFrame.ForwardV1 forward;
             synchronized (lane) {
                 lane.flushScheduled = false;
                 if (closed || lane.pending.isEmpty()) {
@@ -176,9 +176,10 @@ public final class PeerForwarder implements AutoCloseable {
                     b.sentAtNanos = System.nanoTime();
                     lane.unacked.put(id, b);
                 }
-                frame = new ForwardFrame.ForwardV1(id, batch).encode(io.netty.buffer.PooledByteBufAllocator.DEFAULT);
+                forward = new ForwardFrame.ForwardV1(id, batch);
             }
-            rpc.send(lane.index, frame);
+            // Encoded outside the lock: publishers adding to this lane do not wait for it.
+            rpc.send(lane.index, forward.encode(io.netty.buffer.PooledByteBufAllocator.DEFAULT));
             synchronized (lane) {
                 // The rest goes in a later task, after the loop has flushed this frame to the socket.
                 if (!closed && !lane.pending.isEmpty()) {

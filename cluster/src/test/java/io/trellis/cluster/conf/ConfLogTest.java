@@ -251,13 +251,204 @@ class ConfLogTest {
                 .hasMessageContaining("followed by more records").hasMessageContaining("move the cluster-conf directory away");
     }
 
+    static final int APPEND = 70;
+    static final int APPEND_ACK = 71;
+    static final int TNX_STATUS = 69;
+
+    @Test
+    void acknowledgementsLostMeanNoMajorityAndNothingAppliedAnywhere() throws Exception {
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        ConfLog c = node(C);
+        net.lose((from, to, type) -> type == APPEND_ACK);
+        assertThatThrownBy(() -> get(b.submit("test", b("unacknowledged"))))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(ConfLog.ChangeFailedException.class)
+                .hasMessageContaining("not committed").hasMessageContaining("only 1 of 3 known nodes had it on disk")
+                .hasMessageContaining("majority (2)")
+                .satisfies(e -> assertThat(((ConfLog.ChangeFailedException) e.getCause()).committed()).isFalse());
+        // discarded everywhere: the peers had it pending (they acknowledged), the DISCARD removed it
+        await().untilAsserted(() -> {
+            for (ConfLog n : List.of(a, b, c)) {
+                assertThat(n.pending()).isEmpty();
+                assertThat(n.lastTnx()).isZero();
+            }
+        });
+        assertThat(appliedBy.values()).allSatisfy(seen -> assertThat(seen).isEmpty());
+
+        net.loseNothing();
+        assertThat(get(c.submit("test", b("acknowledged"))).tnxId()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(appliedBy.values())
+                .allSatisfy(seen -> assertThat(seen).containsExactly("1:acknowledged")));
+        assertThat(a.divergence()).isNull();
+    }
+
+    @Test
+    void aSequencerCutOffRightAfterProposingDoesNotCommitAndTakesTheMajoritysEntryAfterTheHeal() throws Exception {
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        ConfLog c = node(C);
+        get(b.submit("test", b("before")));
+        await().until(() -> a.lastTnx() == 1 && c.lastTnx() == 1);
+        net.lose((from, to, type) -> from.equals(A)); // the link fails as the sequencer sends its entry
+        CompletableFuture<ConfLog.Committed> lost = a.submit("test", b("minority"));
+        await().until(() -> a.pending().size() == 1);
+        net.cut(A); // ... and the partition is seen
+        ConfLog.Committed majority = get(b.submit("test", b("majority")));
+        assertThat(majority.tnxId()).isEqualTo(2); // the same id as a's pending entry
+        assertThatThrownBy(() -> get(lost)).hasMessageContaining("not committed").hasMessageContaining("majority");
+        assertThat(a.lastTnx()).isEqualTo(1);
+        assertThat(a.pending()).isEmpty();
+
+        net.loseNothing();
+        net.heal(A);
+        await().untilAsserted(() -> {
+            assertThat(a.entries()).hasSize(2).isEqualTo(b.entries()).isEqualTo(c.entries());
+            assertThat(appliedBy.get(A)).containsExactly("1:before", "2:majority");
+        });
+        assertThat(appliedBy.get(B)).containsExactly("1:before", "2:majority");
+        assertThat(a.divergence()).isNull();
+        assertThat(b.divergence()).isNull();
+        assertThat(get(a.submit("test", b("after"))).tnxId()).isEqualTo(3);
+    }
+
+    @Test
+    void aPendingEntryOfTheOldSequencerIsReplacedByTheMajoritysWhenTheHealComesFirst() throws Exception {
+        ConfLog a = new ConfLog(A, dir.resolve(A.toString()), Duration.ofSeconds(60)); // waits long for acks
+        a.register("test", e -> appliedBy.computeIfAbsent(A, k -> new CopyOnWriteArrayList<>())
+                .add(e.tnxId() + ":" + new String(e.payload(), StandardCharsets.UTF_8)));
+        a.start(net.transport(A));
+        open.add(a);
+        ConfLog b = node(B);
+        node(C);
+        net.lose((from, to, type) -> from.equals(A));
+        CompletableFuture<ConfLog.Committed> lost = a.submit("test", b("minority"));
+        await().until(() -> a.pending().size() == 1);
+        net.cut(A);
+        get(b.submit("test", b("majority")));
+        net.loseNothing();
+        net.heal(A); // a still waits for acknowledgements of its own tnx 1
+        assertThatThrownBy(() -> get(lost)).hasMessageContaining("not committed")
+                .hasMessageContaining("the cluster committed another change at that id");
+        await().untilAsserted(() -> assertThat(appliedBy.get(A)).containsExactly("1:majority"));
+        assertThat(a.entries()).isEqualTo(b.entries());
+        assertThat(a.pending()).isEmpty();
+        assertThat(a.divergence()).isNull();
+    }
+
+    @Test
+    void aPeerRestartedWithAPendingEntryCommitsItWhenTheSequencerSaysSo() throws Exception {
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        net.lose((from, to, type) -> to.equals(B) && type == TNX_STATUS); // b never hears of the commit
+        get(a.submit("test", b("one")));
+        await().until(() -> b.pending().size() == 1);
+        b.close();
+        open.remove(b);
+        net.gone(B);
+        net.cut(B); // back, but not yet connected
+        net.loseNothing();
+        appliedBy.clear();
+
+        ConfLog back = node(B);
+        assertThat(back.lastTnx()).isZero();
+        assertThat(back.pending()).hasSize(1);
+        assertThat(appliedBy.get(B)).isEmpty(); // pending: never applied
+        net.heal(B);
+        await().untilAsserted(() -> assertThat(appliedBy.get(B)).containsExactly("1:one"));
+        assertThat(back.entries()).isEqualTo(a.entries());
+        assertThat(back.pending()).isEmpty();
+    }
+
+    @Test
+    void aSequencerRestartedWithAPendingEntryGivesItsIdToTheNextChangeEverywhere() throws Exception {
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        ConfLog c = node(C);
+        net.lose((from, to, type) -> type == APPEND_ACK);
+        a.submit("test", b("never acknowledged"));
+        await().until(() -> a.pending().size() == 1 && b.pending().size() == 1 && c.pending().size() == 1);
+        a.close(); // before its no-majority timer: the entry stays pending in its file
+        open.remove(a);
+        net.gone(A);
+        net.cut(A); // back, but not yet connected
+        net.loseNothing();
+
+        ConfLog back = node(A);
+        assertThat(back.pending()).hasSize(1);
+        assertThat(back.lastTnx()).isZero();
+        net.heal(A);
+        assertThat(get(back.submit("test", b("next"))).tnxId()).isEqualTo(1);
+        await().untilAsserted(() -> {
+            assertThat(appliedBy.values()).allSatisfy(seen -> assertThat(seen).containsExactly("1:next"));
+            for (ConfLog n : List.of(back, b, c)) {
+                assertThat(n.pending()).isEmpty();
+                assertThat(n.entries()).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8)).containsExactly("next");
+            }
+        });
+    }
+
+    @Test
+    void aVersion1FileWithoutHashesLoadsAndChainsAsTheOthersDo() throws Exception {
+        ConfEntry one = new ConfEntry(1, A.toString(), 1000, "test", b("old one"));
+        ConfEntry two = new ConfEntry(2, B.toString(), 2000, "test", b("old two"));
+        for (NodeName n : List.of(A, B)) {
+            try (ConfLogFile f = ConfLogFile.open(dir.resolve(n.toString()))) {
+                f.appendV1(one);
+                f.appendV1(two);
+            }
+        }
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        assertThat(a.entries()).containsExactly(one, two);
+        assertThat(a.lastTnx()).isEqualTo(2);
+        assertThat(appliedBy.get(A)).containsExactly("1:old one", "2:old two");
+        ConfLog c = node(C); // fresh: fetches both, computes the same hashes
+        net.heal(C);
+        await().until(() -> c.lastTnx() == 2);
+        assertThat(get(c.submit("test", b("new"))).tnxId()).isEqualTo(3);
+        await().until(() -> a.lastTnx() == 3 && b.lastTnx() == 3);
+
+        // reopened: the version-1 records and the new ones after them read back alike
+        a.close();
+        open.remove(a);
+        net.gone(A);
+        ConfLog again = node(A);
+        assertThat(again.entries()).isEqualTo(b.entries()).hasSize(3);
+        net.heal(A);
+        await().until(() -> again.status().stream().allMatch(r -> r.tnxId() == 3));
+        for (ConfLog n : List.of(again, b, c)) {
+            assertThat(n.divergence()).isNull();
+        }
+    }
+
+    @Test
+    void committedEntriesThatDifferAreReportedAndKept() throws Exception {
+        try (ConfLogFile f = ConfLogFile.open(dir.resolve(A.toString()))) {
+            f.appendV1(new ConfEntry(1, A.toString(), 1000, "test", b("left")));
+        }
+        try (ConfLogFile f = ConfLogFile.open(dir.resolve(B.toString()))) {
+            f.appendV1(new ConfEntry(1, B.toString(), 1000, "test", b("right")));
+        }
+        ConfLog a = node(A);
+        ConfLog b = node(B);
+        net.heal(B);
+        await().until(() -> a.divergence() != null && b.divergence() != null);
+        assertThat(a.divergence()).contains("tnx 1").contains("diverged").contains("keeps its own entries")
+                .doesNotContain("left").doesNotContain("right");
+        assertThat(appliedBy.get(A)).containsExactly("1:left");
+        assertThat(appliedBy.get(B)).containsExactly("1:right");
+    }
+
     @Test
     void messagesRoundTrip() throws Exception {
         ConfEntry e = new ConfEntry(7, "a@h", 123, "rules", b("{}"));
         for (ConfMessage m : List.of(new ConfMessage.ProposeV1(1, "rules", b("x")),
                 new ConfMessage.ProposeResultV1(2, 0, "why", List.of("c@h")), new ConfMessage.EntryV1(e),
                 new ConfMessage.CatchupRequestV1(5), new ConfMessage.CatchupReplyV1(List.of(e, e)),
-                new ConfMessage.TnxStatusV1(9))) {
+                new ConfMessage.TnxStatusV1(9), new ConfMessage.TnxStatusV2(9, e.chainHash(ConfEntry.NO_HASH)),
+                new ConfMessage.AppendV1(6, e, new byte[ConfEntry.HASH_BYTES]), new ConfMessage.AppendAckV1(7, e.chainHash(ConfEntry.NO_HASH)),
+                new ConfMessage.DiscardV1(7, e.chainHash(ConfEntry.NO_HASH)))) {
             byte[] bytes = m.encode();
             assertThat(ConfMessage.isConf(bytes)).isTrue();
             assertThat(ConfMessage.decode(bytes).encode()).isEqualTo(bytes);

@@ -11,6 +11,20 @@ final class FakeNet {
     private final Map<NodeName, ConfTransport.Listener> listeners = new ConcurrentHashMap<>();
     private final Set<NodeName> members = ConcurrentHashMap.newKeySet();
     private final Set<NodeName> cut = ConcurrentHashMap.newKeySet();
+    private volatile Lost lost = (from, to, type) -> false;
+
+    /** Which messages the network loses (the sender sees them sent): by sender, receiver and message type. */
+    interface Lost {
+        boolean test(NodeName from, NodeName to, int type);
+    }
+
+    void lose(Lost which) {
+        lost = which;
+    }
+
+    void loseNothing() {
+        lost = (from, to, type) -> false;
+    }
 
     ConfTransport transport(NodeName self) {
         members.add(self);
@@ -39,7 +53,9 @@ final class FakeNet {
                 if (!upNodes().contains(peer)) {
                     return false;
                 }
-                listeners.get(peer).received(self, body);
+                if (!lost.test(self, peer, body[0] & 0xFF)) {
+                    listeners.get(peer).received(self, body);
+                }
                 return true;
             }
 

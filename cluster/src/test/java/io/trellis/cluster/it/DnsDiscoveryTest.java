@@ -193,10 +193,13 @@ class DnsDiscoveryTest {
         assertThat(messages(Level.WARN)).filteredOn(m -> m.startsWith(warning))
                 .allSatisfy(m -> assertThat(m).contains("this node runs alone for now, asking again in"));
         assertThat(nodes).allSatisfy(n -> assertThat(n.cluster().upNodes()).isEmpty());
+        long askedBefore = dns.timesAsked(name, DnsRecordType.A);
+        assertThat(askedBefore).isGreaterThanOrEqualTo(2);
 
         dns.a(name, subnet + "2", subnet + "3");
         awaitMesh();
-        assertThat(dns.timesAsked(name, DnsRecordType.A)).isGreaterThanOrEqualTo(4);
+        // One node asking again is enough: the other is joined by it rather than by its own look-up.
+        assertThat(dns.timesAsked(name, DnsRecordType.A)).isGreaterThan(askedBefore);
     }
 
     @Test

@@ -10,7 +10,9 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.trellis.cluster.NodeName;
 import io.trellis.cluster.conf.ConfLog;
+import io.trellis.cluster.conf.ConfTransport;
 import io.trellis.mqtt.broker.Message;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,9 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -231,8 +236,6 @@ class PartitionHealTest {
         ConfLog conf2 = confLog(n2);
         ConfLog conf3 = confLog(n3);
         conf1.submit("test", bytes("before")).get(10, TimeUnit.SECONDS);
-        // The sequencer commits without waiting for the others' copies: cut before they have it and
-        // the majority side gives tnx 1 again (a known limit of the config log, docs/cluster-partitions.md).
         await().atMost(5, TimeUnit.SECONDS).until(() -> conf2.lastTnx() == 1 && conf3.lastTnx() == 1);
 
         cluster.partition(List.of(n1), List.of(n2, n3));
@@ -253,15 +256,87 @@ class PartitionHealTest {
         assertThat(conf1.submit("test", bytes("after")).get(10, TimeUnit.SECONDS).tnxId()).isEqualTo(4);
     }
 
+    @Test
+    void aSequencerCutOffRightAfterProposingCommitsNothingAndTakesTheMajoritysEntryAfterTheHeal() throws Exception {
+        cluster = ClusterHarness.start(3, true);
+        ClusterHarness.Node n1 = cluster.node(1);
+        ClusterHarness.Node n2 = cluster.node(2);
+        ClusterHarness.Node n3 = cluster.node(3);
+        AtomicBoolean n1LinkDown = new AtomicBoolean();
+        ConfLog conf1 = confLog(n1, n1LinkDown);
+        ConfLog conf2 = confLog(n2);
+        ConfLog conf3 = confLog(n3);
+        conf3.submit("test", bytes("before")).get(10, TimeUnit.SECONDS);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> conf1.lastTnx() == 1 && conf2.lastTnx() == 1);
+        assertThat(conf1.sequencer()).isEqualTo(n1.nodeName());
+
+        // The sequencer proposes as its link fails (what it sends is lost), then the partition is seen.
+        n1LinkDown.set(true);
+        CompletableFuture<ConfLog.Committed> lost = conf1.submit("test", bytes("minority"));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> conf1.pending().size() == 1);
+        cluster.partition(List.of(n1), List.of(n2, n3));
+        n1LinkDown.set(false);
+        assertThat(conf2.submit("test", bytes("majority")).get(10, TimeUnit.SECONDS).tnxId()).isEqualTo(2);
+        assertThatThrownBy(() -> lost.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("not committed").hasMessageContaining("majority");
+        assertThat(conf1.lastTnx()).isEqualTo(1);
+        assertThat(applied.get(n1.name)).containsExactly("before");
+
+        cluster.restoreNetwork(List.of(n1), List.of(n2, n3));
+        cluster.awaitMesh();
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
+            assertThat(conf1.entries()).hasSize(2).isEqualTo(conf2.entries()).isEqualTo(conf3.entries());
+            for (ClusterHarness.Node n : List.of(n1, n2, n3)) {
+                assertThat(applied.get(n.name)).as("applied on %s", n.name).containsExactly("before", "majority");
+            }
+        });
+        assertThat(conf1.pending()).isEmpty();
+        for (ConfLog c : List.of(conf1, conf2, conf3)) {
+            assertThat(c.divergence()).isNull();
+        }
+        assertThat(conf1.submit("test", bytes("after")).get(10, TimeUnit.SECONDS).tnxId()).isEqualTo(3);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private final java.util.Map<String, List<String>> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ConfLog confLog(ClusterHarness.Node n) throws Exception {
+        return confLog(n, new AtomicBoolean());
+    }
+
+    /** A log whose messages to its peers are lost (sent as far as it knows) while {@code linkDown} is set. */
+    private ConfLog confLog(ClusterHarness.Node n, AtomicBoolean linkDown) throws Exception {
         ConfLog log = new ConfLog(n.nodeName(), dir.resolve(n.name), Duration.ofSeconds(5));
         List<String> seen = applied.computeIfAbsent(n.name, k -> new CopyOnWriteArrayList<>());
         log.register("test", e -> seen.add(new String(e.payload(), StandardCharsets.UTF_8)));
-        log.start(n.cluster.confTransport());
+        ConfTransport real = n.cluster.confTransport();
+        log.start(new ConfTransport() {
+            @Override
+            public NodeName self() {
+                return real.self();
+            }
+
+            @Override
+            public Set<NodeName> upNodes() {
+                return real.upNodes();
+            }
+
+            @Override
+            public Set<NodeName> knownNodes() {
+                return real.knownNodes();
+            }
+
+            @Override
+            public boolean send(NodeName peer, byte[] body) {
+                return linkDown.get() || real.send(peer, body);
+            }
+
+            @Override
+            public void listen(Listener listener) {
+                real.listen(listener);
+            }
+        });
         confLogs.add(log);
         return log;
     }

@@ -98,7 +98,7 @@ public final class Broker {
                 }
             });
         } finally {
-            batch.end(message);
+            batch.end();
         }
         receivers[0] += c.published(message);
         if (receivers[0] == 0) {
@@ -290,9 +290,28 @@ public final class Broker {
                 if (!(route instanceof SharedGroup)) receivers[0] += route.deliver(message);
             });
         } finally {
-            batch.end(message);
+            batch.end();
         }
         return receivers[0];
+    }
+
+    /**
+     * Any thread: runs {@code deliveries} (calls to {@link #deliverForwarded} and
+     * {@link #deliverShared}, e.g. for every message of a forwarded frame) as one delivery batch:
+     * what they deliver to sessions on other event loops goes as one task per loop, in order,
+     * instead of one task per message. Returns the number of loops handed a task;
+     * {@code whenDelivered} runs once each of them has run its task (on the last one), and not at
+     * all when none was handed one (0 returned). Not to be called from inside another batch.
+     */
+    public int deliverBatch(Runnable deliveries, Runnable whenDelivered) {
+        DeliveryBatch batch = DeliveryBatch.begin();
+        try {
+            deliveries.run();
+        } catch (RuntimeException | Error e) {
+            batch.end(); // what was gathered is still handed over; nobody waits for it
+            throw e;
+        }
+        return batch.end(whenDelivered);
     }
 
     /** Any thread: a message another node picked this node for; one member of the local group gets it. */

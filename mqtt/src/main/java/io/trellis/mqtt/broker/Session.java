@@ -136,7 +136,7 @@ public final class Session {
         EventExecutor ex = executor;
         if (ex.inEventLoop()) {
             deliver(message, sub.qos(), retainFlag, sub.subscriptionId());
-        } else if (!DeliveryBatch.add(ex, sub, retainFlag)) {
+        } else if (!DeliveryBatch.add(ex, message, sub, retainFlag)) {
             ex.execute(() -> offerOnLoop(message, sub.qos(), retainFlag, sub.subscriptionId()));
         }
     }

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * for {@code all} would, placeholders included.
  *
  * <p>Every change goes through {@link #apply} with a whole {@link BuiltInRuleSet}; the server
- * persists and (later) replicates those. Reads are lock-free on the event loops; a change
+ * persists and replicates those. Reads are lock-free on the event loops; a change
  * replaces a subject's list at once, so a request sees the old list or the new one.
  */
 public final class BuiltInAuthzDatabase implements AuthzSource {
@@ -49,11 +49,7 @@ public final class BuiltInAuthzDatabase implements AuthzSource {
   public synchronized Optional<BuiltInRuleSet> apply(BuiltInRuleSet set) {
     Entry entry = null;
     if (!set.isRemoval()) {
-      if (set.rules().size() > maxRules) {
-        throw new IllegalArgumentException("rules: " + set.rules().size() + " rules for "
-            + describe(set) + ", more than max_rules = " + maxRules
-            + " (raise authorization.sources[].max_rules or split the list)");
-      }
+      check(set);
       List<AclRule> compiled = new ArrayList<>(set.rules().size());
       for (BuiltInRule r : set.rules()) {
         compiled.add(r.compile());
@@ -72,6 +68,20 @@ public final class BuiltInAuthzDatabase implements AuthzSource {
       }
     }
     return Optional.ofNullable(old).map(Entry::set);
+  }
+
+  /**
+   * Whether {@link #apply} would take {@code set}, without changing anything: a change can be
+   * refused before it is logged for every node.
+   *
+   * @throws IllegalArgumentException when the list holds more than {@code max_rules} rules
+   */
+  public void check(BuiltInRuleSet set) {
+    if (!set.isRemoval() && set.rules().size() > maxRules) {
+      throw new IllegalArgumentException("rules: " + set.rules().size() + " rules for "
+          + describe(set) + ", more than max_rules = " + maxRules
+          + " (raise authorization.sources[].max_rules or split the list)");
+    }
   }
 
   /** The stored list of a subject ({@code who} is ignored for ALL). */

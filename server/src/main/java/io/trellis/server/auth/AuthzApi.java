@@ -7,13 +7,14 @@ import static io.netty.handler.codec.http.HttpMethod.PUT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.netty.handler.codec.http.HttpResponseStatus;
+import io.trellis.cluster.conf.ConfLog;
 import io.trellis.security.authz.BuiltInRuleSet;
 import io.trellis.security.authz.BuiltInRuleSet.Scope;
 import io.trellis.server.api.ApiException;
 import io.trellis.server.api.ApiRequest;
 import io.trellis.server.api.ApiResponse;
 import io.trellis.server.api.Router;
+import io.trellis.server.conf.ReplicatedKind;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,20 +36,40 @@ import java.util.Map;
  * A rule is {@code {"permission": "allow"|"deny", "action": "publish"|"subscribe"|"all",
  * "topic", "qos": [0,1,2], "retain": true|false|"all"}}. Changes answer 204 once on disk; a bad
  * rule answers 400 naming the field. 404 when no built_in_database source is configured.
+ *
+ * <p>With the cluster config log ({@link #AuthzApi(NodeAuth, ObjectMapper, ConfLog)}) every change
+ * goes through it ({@link AuthzRuleChanges}): this node checks the body first (nothing bad enters
+ * the log), answers once the change is applied here, and every node applies and persists it; a
+ * change the log cannot commit (no majority) answers 503. The purge's "source disabled" check is
+ * this node's configuration.
  */
 public final class AuthzApi {
     private static final String BASE = "/api/v5/authorization/sources/built_in_database/rules";
 
     private final NodeAuth auth;
     private final ObjectMapper mapper;
+    private final ReplicatedKind<AuthzRuleChanges.AuthzRuleChange> changes;
 
-    private AuthzApi(NodeAuth auth, ObjectMapper mapper) {
+    /**
+     * Changes go through {@code log} (null: applied on this node only). Registers the applier with
+     * the log, so make this before {@code log.start}.
+     */
+    public AuthzApi(NodeAuth auth, ObjectMapper mapper, ConfLog log) {
         this.auth = auth;
         this.mapper = mapper;
+        AuthzRuleChanges rules = new AuthzRuleChanges(auth);
+        changes = log == null
+                ? ReplicatedKind.local(AuthzRuleChanges.KIND, AuthzRuleChanges.AuthzRuleChange.class, rules::apply)
+                : ReplicatedKind.register(log, AuthzRuleChanges.KIND, AuthzRuleChanges.AuthzRuleChange.class, rules::apply);
     }
 
+    /** The endpoints, changes applied on this node only (no cluster config log). */
     public static void register(Router router, NodeAuth auth, ObjectMapper mapper) {
-        AuthzApi api = new AuthzApi(auth, mapper);
+        new AuthzApi(auth, mapper, null).register(router);
+    }
+
+    public void register(Router router) {
+        AuthzApi api = this;
         for (Scope scope : List.of(Scope.USERNAME, Scope.CLIENTID)) {
             String path = BASE + (scope == Scope.USERNAME ? "/users" : "/clients");
             String param = "{" + scope.field() + "}";
@@ -89,7 +110,7 @@ public final class AuthzApi {
         return ApiResponse.ok(Map.of("data", data, "meta", meta));
     }
 
-    private ApiResponse create(ApiRequest r, Scope scope) throws IOException {
+    private ApiResponse create(ApiRequest r, Scope scope) {
         AuthzRulesStore store = store();
         JsonNode body = json(r);
         if (!body.isArray()) {
@@ -99,15 +120,13 @@ public final class AuthzApi {
         for (int i = 0; i < body.size(); i++) {
             JsonNode item = body.get(i);
             String where = "[" + i + "]";
-            sets.add(parse(() -> AuthzRulesStore.setFromJson(scope, item, where, null)));
+            sets.add(checked(store, parse(() -> AuthzRulesStore.setFromJson(scope, item, where, null))));
         }
+        // also decided by the applier, in log order; refused here, a duplicate does not enter the log
         List<String> exist = sets.stream().filter(s -> store.database().get(scope, s.who()).isPresent())
                 .map(BuiltInRuleSet::who).toList();
-        if (!exist.isEmpty()) {
-            throw new ApiException(HttpResponseStatus.CONFLICT, "ALREADY_EXISTS", (scope == Scope.USERNAME ? "users '"
-                    : "clients '") + String.join(",", exist) + "' already exist (change them with PUT)");
-        }
-        for (BuiltInRuleSet s : sets) apply(store, s);
+        if (!exist.isEmpty()) throw AuthzRuleChanges.alreadyExist(scope, exist);
+        if (!sets.isEmpty()) changes.submit(AuthzRuleChanges.create(sets));
         return ApiResponse.noContent();
     }
 
@@ -117,19 +136,19 @@ public final class AuthzApi {
                 .orElseThrow(() -> notFound(scope, who))));
     }
 
-    private ApiResponse put(ApiRequest r, Scope scope) throws IOException {
+    private ApiResponse put(ApiRequest r, Scope scope) {
         AuthzRulesStore store = store();
         String who = r.pathParam(scope.field());
         JsonNode body = json(r);
-        apply(store, parse(() -> AuthzRulesStore.setFromJson(scope, body, "body", who)));
+        changes.submit(AuthzRuleChanges.put(checked(store, parse(() -> AuthzRulesStore.setFromJson(scope, body, "body", who)))));
         return ApiResponse.noContent();
     }
 
-    private ApiResponse delete(ApiRequest r, Scope scope) throws IOException {
+    private ApiResponse delete(ApiRequest r, Scope scope) {
         AuthzRulesStore store = store();
         String who = r.pathParam(scope.field());
         if (store.database().get(scope, who).isEmpty()) throw notFound(scope, who);
-        apply(store, BuiltInRuleSet.removal(scope, who));
+        changes.submit(AuthzRuleChanges.delete(scope, who));
         return ApiResponse.noContent();
     }
 
@@ -138,35 +157,39 @@ public final class AuthzApi {
                 .orElse(new BuiltInRuleSet(Scope.ALL, null, List.of()))));
     }
 
-    private ApiResponse putAll(ApiRequest r) throws IOException {
+    private ApiResponse putAll(ApiRequest r) {
         AuthzRulesStore store = store();
         JsonNode body = json(r);
         if (!body.isObject()) throw ApiException.badRequest("expected a JSON object: {\"rules\": [...]}");
-        apply(store, parse(() -> new BuiltInRuleSet(Scope.ALL, null, AuthzRulesStore.rulesFromJson(body.get("rules"), "rules"))));
+        changes.submit(AuthzRuleChanges.put(checked(store,
+                parse(() -> new BuiltInRuleSet(Scope.ALL, null, AuthzRulesStore.rulesFromJson(body.get("rules"), "rules"))))));
         return ApiResponse.noContent();
     }
 
-    private ApiResponse deleteAll(ApiRequest r) throws IOException {
-        apply(store(), new BuiltInRuleSet(Scope.ALL, null, List.of()));
+    private ApiResponse deleteAll(ApiRequest r) {
+        store();
+        changes.submit(AuthzRuleChanges.put(new BuiltInRuleSet(Scope.ALL, null, List.of())));
         return ApiResponse.noContent();
     }
 
-    private ApiResponse purge(ApiRequest r) throws IOException {
-        AuthzRulesStore store = store();
+    private ApiResponse purge(ApiRequest r) {
+        store();
         if (auth.authzRulesEnabled()) {
             throw ApiException.badRequest("'built_in_database' type source must be disabled before purge"
                     + " (set enable = false on it in authorization.sources and restart)");
         }
-        for (BuiltInRuleSet s : store.database().snapshot()) apply(store, BuiltInRuleSet.removal(s.scope(), s.who()));
+        changes.submit(AuthzRuleChanges.purge());
         return ApiResponse.noContent();
     }
 
     // ---- helpers
 
-    private static void apply(AuthzRulesStore store, BuiltInRuleSet set) throws IOException {
+    /** {@code set} if this node's max_rules takes it; 400 otherwise, before anything is logged. */
+    private static BuiltInRuleSet checked(AuthzRulesStore store, BuiltInRuleSet set) {
         try {
-            store.apply(set);
-        } catch (IllegalArgumentException e) { // max_rules
+            store.database().check(set);
+            return set;
+        } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
     }
@@ -194,6 +217,6 @@ public final class AuthzApi {
     }
 
     private static ApiException notFound(Scope scope, String who) {
-        return ApiException.notFound("NOT_FOUND", "no rules for " + scope.field() + " '" + who + "'");
+        return AuthzRuleChanges.notFound(scope, who);
     }
 }

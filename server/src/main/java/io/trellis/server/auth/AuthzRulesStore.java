@@ -8,12 +8,11 @@ import io.trellis.security.authz.AclRule;
 import io.trellis.security.authz.BuiltInAuthzDatabase;
 import io.trellis.security.authz.BuiltInRule;
 import io.trellis.security.authz.BuiltInRuleSet;
+import io.trellis.server.node.PrivateFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,8 +29,9 @@ import java.util.Set;
  * ({@link #ruleJson}). Written whole to a temporary file and moved over the old one, so a crash
  * leaves the old or the new file.
  *
- * <p>Every change goes through {@link #apply} with one whole {@link BuiltInRuleSet}: the unit to
- * log and replicate when rules join the cluster config log. Node-local until then.
+ * <p>Every change goes through {@link #apply} / {@link #applyAll} with whole {@link BuiltInRuleSet}s:
+ * the unit the cluster config log replicates ({@link AuthzRuleChanges}), so every node holds the
+ * same rules.
  */
 public final class AuthzRulesStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,14 +81,30 @@ public final class AuthzRulesStore {
      * @throws IllegalArgumentException when the list breaks max_rules
      */
     public synchronized Optional<BuiltInRuleSet> apply(BuiltInRuleSet set) throws IOException {
-        Optional<BuiltInRuleSet> old = db.apply(set);
+        return applyAll(List.of(set)).get(0);
+    }
+
+    /**
+     * Stores every set in order and writes the file once; if a set breaks max_rules or the write
+     * fails, none of them is kept.
+     *
+     * @return per set, the list it replaced, if any
+     * @throws IllegalArgumentException when a list breaks max_rules
+     */
+    public synchronized List<Optional<BuiltInRuleSet>> applyAll(List<BuiltInRuleSet> sets) throws IOException {
+        for (BuiltInRuleSet set : sets) db.check(set);
+        List<Optional<BuiltInRuleSet>> olds = new ArrayList<>();
+        for (BuiltInRuleSet set : sets) olds.add(db.apply(set));
         try {
             save();
         } catch (IOException e) {
-            db.apply(old.orElse(BuiltInRuleSet.removal(set.scope(), set.who())));
+            for (int i = sets.size() - 1; i >= 0; i--) {
+                BuiltInRuleSet set = sets.get(i);
+                db.apply(olds.get(i).orElse(BuiltInRuleSet.removal(set.scope(), set.who())));
+            }
             throw e;
         }
-        return old;
+        return olds;
     }
 
     private void save() throws IOException {
@@ -101,15 +117,7 @@ public final class AuthzRulesStore {
         for (BuiltInRuleSet s : db.list(BuiltInRuleSet.Scope.ALL)) {
             for (BuiltInRule r : s.rules()) all.addPOJO(ruleJson(r));
         }
-        Path dir = file.getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root), StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        PrivateFile.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
     private static List<BuiltInRuleSet> fromFile(JsonNode root) {

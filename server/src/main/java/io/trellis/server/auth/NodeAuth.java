@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The built-in database's users persist under node.data_dir ({@link UserStore}), the manual
  * bans too ({@link BanStore}); the API and {@code trellis ctl} change both through the cluster
  * config log ({@link UserChanges}, {@link BanChanges}), whose appliers call {@link #changeUsers}
- * and {@link #saveBans()}. Expired bans are dropped from memory and from the file by a sweep.
+ * and {@link #saveBans()}; so do the authorization rules ({@link AuthzRuleChanges},
+ * {@link #changeAuthzRules}). Expired bans are dropped from memory and from the file by a sweep.
  */
 public final class NodeAuth implements AutoCloseable {
 
@@ -72,9 +73,13 @@ public final class NodeAuth implements AutoCloseable {
     private JwtAclStore jwtAcls;
     private AuthzRulesStore authzRules; // null when no built_in_database source is configured
     private boolean authzRulesEnabled;
+    private final Path dataDir;
+    private AuthzRulesStore unconfiguredAuthzRules; // the rules file of a node without the source, opened on first change
 
     private NodeAuth(List<Authenticator> authenticators, BuiltInDatabase users, UserStore store, Authorizer authorizer,
-                     BanList bans, BanStore banStore, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn) {
+                     BanList bans, BanStore banStore, NodeAccessControl.Settings settings, Set<String> listenersWithoutAuthn,
+                     Path dataDir) {
+        this.dataDir = dataDir;
         this.authenticators = authenticators;
         this.users = users;
         this.store = store;
@@ -101,7 +106,7 @@ public final class NodeAuth implements AutoCloseable {
             throw new UncheckedIOException(e.getMessage(), e);
         }
         return new NodeAuth(List.of(), null, new UserStore(dataDir), null, bans, banStore,
-                NodeAccessControl.Settings.defaults(), Set.of());
+                NodeAccessControl.Settings.defaults(), Set.of(), dataDir);
     }
 
     public static NodeAuth from(TrellisConfig c, Path dataDir) throws ConfigException {
@@ -249,7 +254,8 @@ public final class NodeAuth implements AutoCloseable {
         addWithoutAuthn(c, "ssl", Keys.SSL_ENABLE_AUTHN, noAuthn);
         addWithoutAuthn(c, "ws", Keys.WS_ENABLE_AUTHN, noAuthn);
         addWithoutAuthn(c, "wss", Keys.WSS_ENABLE_AUTHN, noAuthn);
-        NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, banStore, settings, Set.copyOf(noAuthn));
+        NodeAuth auth = new NodeAuth(List.copyOf(chain), db, store, authorizer, bans, banStore, settings, Set.copyOf(noAuthn),
+                dataDir);
         auth.jwtAcls = jwtAcls;
         auth.authzRules = authzRules;
         auth.authzRulesEnabled = authzRulesEnabled;
@@ -371,6 +377,35 @@ public final class NodeAuth implements AutoCloseable {
         T result = change.apply(db);
         store.save(db.snapshot());
         return result;
+    }
+
+    /** A change of the built-in database authorization rules. */
+    @FunctionalInterface
+    public interface RulesChange<T> {
+        T apply(AuthzRulesStore rules) throws IOException;
+    }
+
+    /**
+     * Runs {@code change} on the authorization rules ({@link AuthzRulesStore} persists each change).
+     * On a node without a built_in_database source the change applies to the rules file alone,
+     * without a max_rules limit (the node that took the change checked its own), so the rules are
+     * there when the source is configured later.
+     */
+    public synchronized <T> T changeAuthzRules(RulesChange<T> change) throws IOException {
+        AuthzRulesStore rules = authzRules;
+        if (rules == null) {
+            if (unconfiguredAuthzRules == null) {
+                Path file = dataDir.resolve("authz").resolve("built_in_database.json");
+                try {
+                    unconfiguredAuthzRules = AuthzRulesStore.open(dataDir, Integer.MAX_VALUE);
+                } catch (IOException e) {
+                    throw new IOException("cannot read the stored authorization rules: " + e.getMessage()
+                            + " (fix or move away " + file + ")", e);
+                }
+            }
+            rules = unconfiguredAuthzRules;
+        }
+        return change.apply(rules);
     }
 
     /** Persists the manual bans in force (after a change, or when some expired). */

@@ -7,6 +7,7 @@ import io.trellis.security.authn.PasswordHashing;
 import io.trellis.security.authn.UserImport;
 import io.trellis.security.authn.UserImportException;
 import io.trellis.security.authn.UserRecord;
+import io.trellis.server.node.PrivateFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -39,6 +39,9 @@ final class ConfCtl {
                 }
                 t.print(ctl.out());
                 ctl.out().println("sequencer: " + status.path("sequencer").asText());
+                if (status.has("pending_tnx_ids")) {
+                    ctl.out().println("pending (not committed yet): tnx " + status.path("pending_tnx_ids"));
+                }
                 if (status.has("divergence")) {
                     ctl.out().println("DIVERGED: " + status.path("divergence").asText());
                 }

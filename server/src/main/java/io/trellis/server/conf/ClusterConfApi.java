@@ -43,6 +43,10 @@ public final class ClusterConfApi {
         out.put("sequencer", log.sequencer().toString());
         out.put("nodes", nodes);
         out.put("lagging", nodes.stream().filter(n -> (Boolean) n.get("lagging")).map(n -> n.get("node")).toList());
+        List<Long> pending = log.pending().stream().map(io.trellis.cluster.conf.ConfEntry::tnxId).toList();
+        if (!pending.isEmpty()) {
+            out.put("pending_tnx_ids", pending); // on disk, waiting for a majority (or a restart's leftover)
+        }
         if (log.divergence() != null) {
             out.put("divergence", log.divergence());
         }

@@ -3,12 +3,10 @@ package io.trellis.server.rules;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.trellis.rules.api.EngineState;
 import io.trellis.rules.api.Json;
+import io.trellis.server.node.PrivateFile;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -50,18 +48,6 @@ public final class RulesStore {
     }
 
     public synchronized void write(Stored state) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(tmp);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("cannot create " + tmp + ": it appeared while writing", e);
-        }
-        Files.write(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        PrivateFile.write(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
     }
 }

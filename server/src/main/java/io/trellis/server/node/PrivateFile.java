@@ -1,4 +1,4 @@
-package io.trellis.server.auth;
+package io.trellis.server.node;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -11,12 +11,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * Writes a whole file readable by the node's user only (mode 600): to a temporary file first, then
  * moved over the old one atomically, so a crash leaves the old or the new file, never half of one.
+ * Every file a node keeps state in (users, bans, rules, authorization rules, its API credential) is
+ * written this way.
  */
-final class PrivateFile {
+public final class PrivateFile {
     private PrivateFile() {
     }
 
-    static void write(Path file, byte[] content) throws IOException {
+    public static void write(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
