@@ -247,7 +247,10 @@ public final class RuleEngine implements AutoCloseable {
     public CompletableFuture<Void> testConnector(ConnectorBody body) throws RuleConfigException {
         checkConnectorBody(body);
         checkTarget(body);
-        if (body.type().equals("http")) return HttpConnector.create(body, group, ssrfResolver, s -> { }).probe();
+        if (body.type().equals("http")) {
+            HttpConnector probe = HttpConnector.create(body, group, policy, resolver, s -> { });
+            return probe.probe().whenComplete((r, e) -> probe.close());
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         MqttBridgeClient[] holder = new MqttBridgeClient[1];
         holder[0] = MqttBridgeClient.create(body, group, ssrfResolver, Duration.ofDays(1), s -> {
@@ -641,7 +644,7 @@ public final class RuleEngine implements AutoCloseable {
         /** Checks and builds the client; nothing connects yet. */
         void build() throws RuleConfigException {
             if (body.type().equals("http")) {
-                http = HttpConnector.create(body, group, ssrfResolver, s -> {
+                http = HttpConnector.create(body, group, policy, resolver, s -> {
                     if (!stopped) status = s;
                 });
             } else {
@@ -656,6 +659,7 @@ public final class RuleEngine implements AutoCloseable {
             if (!body.enabled()) {
                 status = ConnectorStatus.of(State.DISABLED);
                 if (mqtt != null) mqtt.close();
+                if (http != null) http.close();
                 mqtt = null;
                 http = null;
                 return;
@@ -672,6 +676,7 @@ public final class RuleEngine implements AutoCloseable {
             stopped = true;
             connectorsView.remove(body.id(), this);
             if (mqtt != null) mqtt.close();
+            if (http != null) http.close(); // its pooled connections
         }
     }
 

@@ -20,8 +20,10 @@
  *       Location (a redirect would be a second, unchecked destination). 4xx other than 408/429,
  *       SSRF refusals, template errors and disabled connectors are not retried; other failures
  *       are retried with exponential backoff, then counted failed and dropped.</li>
- *   <li>Each HTTP request uses its own connection ({@code Connection: close}); {@code pool_size}
- *       bounds concurrent requests. A pooled keep-alive client is a later optimisation.</li>
+ *   <li>HTTP connections are kept alive, at most {@code pool_size} per connector (and so at most
+ *       that many requests at once), one request at a time on each: {@code enable_pipelining}
+ *       is accepted and ignored. Every new connection passes the SSRF check; a policy change
+ *       retires the pooled ones ({@link io.trellis.security.http.OutboundHttpClient}).</li>
  *   <li>The MQTT bridge speaks MQTT 3.1.1 (QoS 0, 1 and 2 egress); ingress bridging is not built.</li>
  *   <li>The SSRF policy is checked at create, update and test (EMQX) and at every connect
  *       (Trellis); a connector loaded with a denied target is kept disabled with the reason.</li>

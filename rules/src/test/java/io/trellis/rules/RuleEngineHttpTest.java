@@ -101,6 +101,21 @@ class RuleEngineHttpTest {
     }
 
     @Test
+    void sequentialWebhooksShareOneKeptAliveConnection() throws Exception {
+        engine.createConnector(http("hooks", server.url("/hook")));
+        engine.createAction(webhook("temp", "hooks", "", ""));
+        engine.createRule(new RuleBody("r1", null, "SELECT * FROM \"t\"", List.of("http:temp"), null, null));
+
+        for (long i = 1; i <= 5; i++) {
+            engine.onMessagePublished(msg("t", "{}"));
+            long sent = i;
+            await().untilAsserted(() -> assertThat(engine.action("http:temp").metrics()).containsEntry("success", sent));
+        }
+        assertThat(server.requests).hasSize(5);
+        assertThat(server.clientAddresses).hasSize(1);
+    }
+
+    @Test
     void emptyBodyTemplateSendsAllSelectedFieldsAsJson() throws Exception {
         engine.createConnector(http("hooks", server.url("")));
         engine.createAction(webhook("all", "hooks", null, null));

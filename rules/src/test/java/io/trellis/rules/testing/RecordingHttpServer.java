@@ -22,6 +22,8 @@ public final class RecordingHttpServer implements AutoCloseable {
     private final HttpServer server;
     public final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     public final AtomicInteger connections = new AtomicInteger();
+    /** The client addresses requests came from: one per TCP connection. */
+    public final java.util.Set<InetSocketAddress> clientAddresses = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile int status = 200;
     private volatile CountDownLatch gate;
 
@@ -30,6 +32,7 @@ public final class RecordingHttpServer implements AutoCloseable {
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
             connections.incrementAndGet();
+            clientAddresses.add(exchange.getRemoteAddress());
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k, String.join(",", v)));

@@ -2,6 +2,7 @@ package io.trellis.security.authn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.security.http.OutboundHttpClient;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;

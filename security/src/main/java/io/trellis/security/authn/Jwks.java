@@ -3,6 +3,7 @@ package io.trellis.security.authn;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.trellis.security.http.OutboundHttpClient;
 import java.math.BigInteger;
 import java.net.URI;
 import java.security.AlgorithmParameters;

@@ -2,6 +2,7 @@ package io.trellis.security.authn;
 
 import io.trellis.config.Secret;
 import io.trellis.security.authz.JwtAclStore;
+import io.trellis.security.http.OutboundHttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.trellis.security.authz;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trellis.security.authn.HttpRequestTemplate;
-import io.trellis.security.authn.OutboundHttpClient;
+import io.trellis.security.http.OutboundHttpClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;

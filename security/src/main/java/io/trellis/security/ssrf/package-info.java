@@ -16,7 +16,8 @@
  * rebinding can win, and it follows redirects to hosts nobody checked when redirects are on.
  * Rewriting the URL to the checked IP literal is not a fix either: the {@code Host} header is
  * restricted and TLS would then verify the certificate against the IP. Outbound HTTP in Trellis
- * (webhook connector, HTTP authentication backend) should therefore dial through Netty with
+ * (webhook connector, HTTP authentication and authorization backends, JWKS) therefore goes through
+ * {@link io.trellis.security.http.OutboundHttpClient}, which dials through Netty with
  * {@link io.trellis.security.ssrf.SsrfAddressResolverGroup}. Where a {@code HttpClient} is used
  * anyway, check with the policy, keep {@code Redirect.NEVER}, and rely on an egress firewall for
  * rebinding.

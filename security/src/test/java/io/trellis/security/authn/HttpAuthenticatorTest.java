@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trellis.security.http.OutboundHttpClient;
 import io.trellis.security.ssrf.HostResolver;
 import io.trellis.security.ssrf.SsrfPolicy;
 import io.trellis.security.ssrf.SsrfPolicyHolder;

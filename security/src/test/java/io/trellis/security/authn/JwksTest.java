@@ -5,6 +5,7 @@ import static io.trellis.security.authn.JwtTestTokens.sign;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trellis.security.http.OutboundHttpClient;
 import io.trellis.security.ssrf.HostResolver;
 import io.trellis.security.ssrf.SsrfPolicy;
 import io.trellis.security.ssrf.SsrfPolicyHolder;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.trellis.security.http.OutboundHttpClient;
 import io.trellis.security.pki.CertificateAuthority;
 import io.trellis.security.pki.KeyPairs;
 import io.trellis.security.ssrf.HostResolver;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trellis.security.authn.HttpRequestTemplate;
 import io.trellis.security.authn.LocalHttpServer;
-import io.trellis.security.authn.OutboundHttpClient;
+import io.trellis.security.http.OutboundHttpClient;
 import io.trellis.security.ssrf.HostResolver;
 import io.trellis.security.ssrf.SsrfPolicy;
 import io.trellis.security.ssrf.SsrfPolicyHolder;

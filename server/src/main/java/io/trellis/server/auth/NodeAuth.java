@@ -13,7 +13,7 @@ import io.trellis.security.authn.HttpAuthenticator;
 import io.trellis.security.authn.HttpRequestTemplate;
 import io.trellis.security.authn.JwtAuthenticator;
 import io.trellis.security.authn.JwtSettings;
-import io.trellis.security.authn.OutboundHttpClient;
+import io.trellis.security.http.OutboundHttpClient;
 import io.trellis.security.authz.HttpAuthzSource;
 import io.trellis.security.authz.JwtAclStore;
 import io.trellis.security.ssrf.SsrfPolicy;

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,12 +50,15 @@ class RulesHttpActionThroughputTest {
     @Test
     void throughputThroughARuleWithAnHttpAction() throws Exception {
         AtomicLong received = new AtomicLong();
+        // one client port per TCP connection: how many connections the action opened
+        Set<InetSocketAddress> connections = ConcurrentHashMap.newKeySet();
         webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         webhookThreads = Executors.newFixedThreadPool(4);
         webhook.setExecutor(webhookThreads);
         webhook.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
             received.incrementAndGet();
+            connections.add(ex.getRemoteAddress());
             ex.sendResponseHeaders(200, -1);
             ex.close();
         });
@@ -92,10 +97,10 @@ class RulesHttpActionThroughputTest {
         assertThat(received.get()).isGreaterThanOrEqualTo(m.get("success"));
         System.out.printf("BENCHMARK rules (in-process, %d QoS 0 publishes after %d warm-up, %d cores): with an HTTP action"
                         + " to a local com.sun.net.httpserver: publish path %.0f msg/s, until every request done %.0f msg/s"
-                        + " (%.0f delivered requests/s; requests received %d, success %d, failed %d, dropped %d"
+                        + " (%.0f delivered requests/s over %d connections; requests received %d, success %d, failed %d, dropped %d"
                         + " of which queue full %d, retried %d)%n",
                 MESSAGES, WARM_UP, Runtime.getRuntime().availableProcessors(), publishPath, endToEnd,
-                m.get("success") / seconds, received.get(), m.get("success"), m.get("failed"), m.get("dropped"),
+                m.get("success") / seconds, connections.size(), received.get(), m.get("success"), m.get("failed"), m.get("dropped"),
                 m.get("dropped.queue_full"), m.get("retried"));
     }
 
