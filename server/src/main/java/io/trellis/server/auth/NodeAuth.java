@@ -165,7 +165,7 @@ public final class NodeAuth implements AutoCloseable {
                         chain.add(new HttpAuthenticator(where,
                                 HttpRequestTemplate.methodFromConfig(item.string("method"), where + ".method"),
                                 item.string("url"), item.map("headers"), body.isEmpty() ? null : body,
-                                item.get("request_timeout"), http.get()));
+                                item.get("request_timeout"), http.forBackend(item, closeables)));
                     } catch (IllegalArgumentException e) {
                         problems.add(e.getMessage());
                     }
@@ -215,7 +215,7 @@ public final class NodeAuth implements AutoCloseable {
                         sources.add(new HttpAuthzSource(where,
                                 HttpRequestTemplate.methodFromConfig(item.string("method"), where + ".method"),
                                 item.string("url"), item.map("headers"), body.isEmpty() ? null : body,
-                                item.get("request_timeout"), http.get()));
+                                item.get("request_timeout"), http.forBackend(item, closeables)));
                     } catch (IllegalArgumentException e) {
                         problems.add(e.getMessage());
                     }
@@ -276,6 +276,18 @@ public final class NodeAuth implements AutoCloseable {
         OutboundHttpClient get() {
             if (client == null) client = OutboundHttpClient.create(ssrf);
             return client;
+        }
+
+        /**
+         * A client of its own for one HTTP backend, with the backend's {@code pool_size} and
+         * {@code connect_timeout}, on the shared client's event loop (no thread of its own);
+         * closed with the node's auth, before the shared one.
+         */
+        OutboundHttpClient forBackend(ConfigItem item, List<AutoCloseable> closeables) {
+            OutboundHttpClient c = OutboundHttpClient.builder(ssrf).group(get().group())
+                    .poolSize(item.<Integer>get("pool_size")).connectTimeout(item.get("connect_timeout")).build();
+            closeables.add(c);
+            return c;
         }
     }
 

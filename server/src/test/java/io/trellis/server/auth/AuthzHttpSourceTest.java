@@ -55,7 +55,7 @@ class AuthzHttpSourceTest {
     private static final String CONF = """
             authorization {
               sources = [
-                { type = http, method = get, request_timeout = %s,
+                { type = http, method = get, request_timeout = %s, pool_size = %d,
                   url = "http://127.0.0.1:%d/authz?topic=${topic}&action=${action}" },
                 { type = file, path = "%s" }
               ]
@@ -122,9 +122,13 @@ class AuthzHttpSourceTest {
     }
 
     private void start(String requestTimeout) throws Exception {
+        start(requestTimeout, 8);
+    }
+
+    private void start(String requestTimeout, int poolSize) throws Exception {
         Path acl = Files.writeString(dir.resolve("acl.conf"), "{allow, all, publish, [\"ignore/next\", \"hang/next\"]}.\n");
         Path conf = Files.writeString(dir.resolve("trellis.conf"),
-                CONF.formatted(requestTimeout, service.getAddress().getPort(), acl.toString().replace("\\", "/")));
+                CONF.formatted(requestTimeout, poolSize, service.getAddress().getPort(), acl.toString().replace("\\", "/")));
         env = TestNodeEnv.loopback("authz@127.0.0.1", dir.resolve("data"), TestNodeEnv.freePort(), TestNodeEnv.freePort());
         node = Node.load(conf, env);
         node.start();
@@ -194,6 +198,23 @@ class AuthzHttpSourceTest {
         assertThat(puback(acks.get(3))).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
         await().atMost(WAIT).until(() -> got.size() == 3);
         assertThat(got).containsExactly("slow/1", "allow/2", "allow/4");
+    }
+
+    @Test
+    void poolSizeBoundsTheRequestsInFlightToTheService() throws Exception {
+        start("10s", 1);
+        List<String> got = watch("#");
+        Mqtt5AsyncClient a = client("pool-a").toAsync();
+        Mqtt5AsyncClient b = client("pool-b").toAsync();
+        var acks = List.of(publish(a, "slow/a"), publish(b, "slow/b"));
+        await().atMost(WAIT).until(() -> asked.stream().anyMatch(t -> t.startsWith("slow/")));
+        // One connection (pool_size = 1): the second client's question waits for the first answer.
+        await().during(Duration.ofMillis(300)).atMost(WAIT)
+                .until(() -> asked.stream().filter(t -> t.startsWith("slow/")).count() == 1);
+        releaseSlow.countDown();
+        assertThat(puback(acks.get(0))).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+        assertThat(puback(acks.get(1))).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+        await().atMost(WAIT).until(() -> got.size() == 2);
     }
 
     @Test
