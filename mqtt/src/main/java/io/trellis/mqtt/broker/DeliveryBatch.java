@@ -92,6 +92,7 @@ final class DeliveryBatch {
                 executors.get(i).execute(task);
             } catch (RejectedExecutionException e) {
                 // That loop is shutting down (its sessions go with it): do not wait for it.
+                for (int j = 0; j < batch.length; j += STRIDE) ((Subscription) batch[j + 1]).session().handOffDropped();
                 if (left != null && left.decrementAndGet() == 0) whenDelivered.run();
             }
         }
