@@ -146,6 +146,8 @@ public final class Session {
      * a subscriber that cannot keep up costs a bounded backlog, not an unbounded task queue.
      * QoS 1/2 deliveries are always handed over (never dropped here); once run they go through
      * the in-flight window and the mqueue, whose max_mqueue_len drops the oldest, counted.
+     * Forwarded frames ({@link Broker#deliverBatch}) are bounded by the cluster receiver's window
+     * instead (it stops reading, so TCP pushes back to the sending node): counted, not dropped here.
      */
     void offer(Message message, Subscription sub, boolean retainFlag) {
         EventExecutor ex = executor;
@@ -154,7 +156,7 @@ public final class Session {
             return;
         }
         int waiting = handOffs.getAndIncrement();
-        if (waiting >= handOffLimit() && effectiveQos(message.qos(), sub.qos()) == 0) {
+        if (waiting >= handOffLimit() && effectiveQos(message.qos(), sub.qos()) == 0 && !DeliveryBatch.windowed()) {
             handOffs.decrementAndGet();
             dropped(broker.metrics().messagesDroppedQueueFull, broker.metrics().deliveryDroppedQueueFull);
             return;

@@ -104,6 +104,33 @@ class HandOffBoundTest {
     }
 
     @Test
+    void forwardedQos0IsBoundedByTheCallersWindowNotDroppedAtTheHandOff() throws Exception {
+        Session s = connectedSubscriber("t/#", 0, 65535);
+        int published = 2 * s.handOffLimit();
+
+        holdSubscriberLoop();
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < published; i += 100) { // frames of 100, as the cluster receiver hands them
+            int first = i;
+            int loops = broker.deliverBatch(() -> {
+                for (int j = first; j < first + 100; j++) broker.deliverForwarded(msg(0, j));
+            }, ran::incrementAndGet);
+            assertThat(loops).isEqualTo(1);
+        }
+        assertThat(s.pendingHandOffs()).as("forwarded deliveries are counted, not dropped").isEqualTo(published);
+        assertThat(queueFull()).isZero();
+        // a local publish meanwhile meets the bound the forwarded backlog fills
+        broker.publish(msg(0, published));
+        assertThat(queueFull()).isEqualTo(1);
+
+        release.countDown();
+        onLoop(() -> { });
+        assertThat(ran.get()).isEqualTo(published / 100);
+        assertThat(s.pendingHandOffs()).isZero();
+        assertThat(publishesOut()).hasSize(published);
+    }
+
+    @Test
     void qos1IsNeverDroppedInTransitOnlyByTheMqueueRules() throws Exception {
         int window = 32;
         Session s = connectedSubscriber("t/#", 1, window);
