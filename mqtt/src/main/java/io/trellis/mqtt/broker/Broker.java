@@ -302,9 +302,11 @@ public final class Broker {
      * instead of one task per message. Returns the number of loops handed a task;
      * {@code whenDelivered} runs once each of them has run its task (on the last one), and not at
      * all when none was handed one (0 returned). Not to be called from inside another batch.
+     * The caller bounds how many of its deliveries wait on the loops (it is told when they ran):
+     * sessions do not drop its QoS 0 deliveries at their own hand-off bound, though they count them.
      */
     public int deliverBatch(Runnable deliveries, Runnable whenDelivered) {
-        DeliveryBatch batch = DeliveryBatch.begin();
+        DeliveryBatch batch = DeliveryBatch.beginWindowed(); // the caller's window bounds the hand-off
         try {
             deliveries.run();
         } catch (RuntimeException | Error e) {

@@ -25,6 +25,12 @@ final class DeliveryBatch {
     private static final int STRIDE = 3;
 
     private int depth;
+    /**
+     * Opened by {@link Broker#deliverBatch} (forwarded frames): the caller bounds what waits on
+     * the loops itself (the cluster receiver's window, which pauses reading, so TCP pushes back to
+     * the sending node), so sessions do not drop QoS 0 at their hand-off bound for it.
+     */
+    private boolean windowed;
     private final ArrayList<EventExecutor> executors = new ArrayList<>(4);
     /** Per executor: message, subscription, retain flag, message, subscription, retain flag, ... */
     private final ArrayList<ArrayList<Object>> items = new ArrayList<>(4);
@@ -33,6 +39,19 @@ final class DeliveryBatch {
         DeliveryBatch b = CURRENT.get();
         b.depth++;
         return b;
+    }
+
+    /** A batch whose caller bounds the hand-off itself ({@link #windowed}) is open on this thread. */
+    static DeliveryBatch beginWindowed() {
+        DeliveryBatch b = begin();
+        if (b.depth == 1) b.windowed = true; // nested, the outer batch says what it is
+        return b;
+    }
+
+    /** Whether the open batch on this thread is windowed by its caller (a forwarded frame). */
+    static boolean windowed() {
+        DeliveryBatch b = CURRENT.getIfExists();
+        return b != null && b.depth > 0 && b.windowed;
     }
 
     /** Returns false when no batch is open on this thread (the caller hands over on its own). */
@@ -68,6 +87,7 @@ final class DeliveryBatch {
             if (whenDelivered != null) throw new IllegalStateException("whenDelivered on a nested delivery batch");
             return 0;
         }
+        windowed = false;
         int loops = 0;
         for (int i = 0; i < executors.size(); i++) {
             if (!items.get(i).isEmpty()) loops++;
@@ -92,6 +112,7 @@ final class DeliveryBatch {
                 executors.get(i).execute(task);
             } catch (RejectedExecutionException e) {
                 // That loop is shutting down (its sessions go with it): do not wait for it.
+                for (int j = 0; j < batch.length; j += STRIDE) ((Subscription) batch[j + 1]).session().handOffDropped();
                 if (left != null && left.decrementAndGet() == 0) whenDelivered.run();
             }
         }

@@ -65,6 +65,13 @@ public final class Session {
     private volatile long recvMsg;
     private volatile long sendMsg;
 
+    // --- the cross-loop hand-off (any thread)
+    /** Floor of {@link #handOffLimit()}, for a max_mqueue_len of 0 or a few. */
+    static final int MIN_HAND_OFF_LIMIT = 1000;
+    /** Deliveries handed to {@link #executor} from other threads and not yet run. */
+    private final java.util.concurrent.atomic.AtomicInteger handOffs = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int handOffPeak;
+
     /** What the admin API shows of the last connection. */
     /** Kept small per connection: the peer address is the channel's own object, strings made on demand. */
     public record ClientSnapshot(String username, java.net.SocketAddress peer, String listener,
@@ -131,24 +138,79 @@ public final class Session {
 
     // ------------------------------------------------------------------ delivery
 
-    /** Any thread: delivers on the session's loop. */
+    /**
+     * Any thread: delivers on the session's loop. A delivery from another thread is handed over
+     * as a task (or part of a {@link DeliveryBatch} task) and counted in {@link #handOffs} until it
+     * runs. With {@link #handOffLimit()} of them waiting, a QoS 0 delivery is dropped here, on the
+     * publisher's thread, and counted as queue_full (EMQX drops QoS 0 at a full mqueue likewise):
+     * a subscriber that cannot keep up costs a bounded backlog, not an unbounded task queue.
+     * QoS 1/2 deliveries are always handed over (never dropped here); once run they go through
+     * the in-flight window and the mqueue, whose max_mqueue_len drops the oldest, counted.
+     * Forwarded frames ({@link Broker#deliverBatch}) are bounded by the cluster receiver's window
+     * instead (it stops reading, so TCP pushes back to the sending node): counted, not dropped here.
+     */
     void offer(Message message, Subscription sub, boolean retainFlag) {
         EventExecutor ex = executor;
         if (ex.inEventLoop()) {
             deliver(message, sub.qos(), retainFlag, sub.subscriptionId());
-        } else if (!DeliveryBatch.add(ex, message, sub, retainFlag)) {
+            return;
+        }
+        int waiting = handOffs.getAndIncrement();
+        if (waiting >= handOffLimit() && effectiveQos(message.qos(), sub.qos()) == 0 && !DeliveryBatch.windowed()) {
+            handOffs.decrementAndGet();
+            dropped(broker.metrics().messagesDroppedQueueFull, broker.metrics().deliveryDroppedQueueFull);
+            return;
+        }
+        if (waiting >= handOffPeak) handOffPeak = waiting + 1; // racy max: a gauge, not an invariant
+        if (!DeliveryBatch.add(ex, message, sub, retainFlag)) {
             ex.execute(() -> offerOnLoop(message, sub.qos(), retainFlag, sub.subscriptionId()));
         }
     }
 
-    /** On a loop: delivers here if the session is still pinned to this loop, else hops on. */
+    /**
+     * Deliveries handed to this session's loop from other threads that may wait at once before
+     * QoS 0 ones are dropped: mqtt.max_mqueue_len (at least {@link #MIN_HAND_OFF_LIMIT}). A
+     * longer backlog buys nothing: run, it could only fill the mqueue, which holds that many.
+     */
+    int handOffLimit() {
+        return Math.max(MIN_HAND_OFF_LIMIT, broker.settings().maxMqueueLen());
+    }
+
+    /** Deliveries handed to this session's loop and not yet run (a snapshot, any thread). */
+    public int pendingHandOffs() {
+        return handOffs.get();
+    }
+
+    /** The most deliveries seen waiting at once to cross to this session's loop (a gauge). */
+    public int handOffPeak() {
+        return handOffPeak;
+    }
+
+    /**
+     * On a loop: one handed-over delivery runs (counted off {@link #handOffs}); it is delivered
+     * here if the session is still pinned to this loop, else hops on.
+     */
     void offerOnLoop(Message message, int subQos, boolean retainFlag, int subId) {
+        handOffs.decrementAndGet();
+        deliverOrHop(message, subQos, retainFlag, subId);
+    }
+
+    /** A handed-over delivery that will never run (its loop refused the task). */
+    void handOffDropped() {
+        handOffs.decrementAndGet();
+    }
+
+    private void deliverOrHop(Message message, int subQos, boolean retainFlag, int subId) {
         EventExecutor ex = executor;
         if (!ex.inEventLoop()) { // the session moved while this task waited
-            ex.execute(() -> offerOnLoop(message, subQos, retainFlag, subId));
+            ex.execute(() -> deliverOrHop(message, subQos, retainFlag, subId));
             return;
         }
         deliver(message, subQos, retainFlag, subId);
+    }
+
+    private int effectiveQos(int messageQos, int subQos) {
+        return broker.settings().upgradeQos() ? Math.max(messageQos, subQos) : Math.min(messageQos, subQos);
     }
 
     /** Loop only: delivers a retained message on subscribe (retain flag set). */
@@ -163,7 +225,7 @@ public final class Session {
             dropped(metrics.messagesDroppedExpired, metrics.deliveryDroppedExpired);
             return;
         }
-        int qos = broker.settings().upgradeQos() ? Math.max(message.qos(), subQos) : Math.min(message.qos(), subQos);
+        int qos = effectiveQos(message.qos(), subQos);
         if (channel == null) {
             if (qos == 0 && !broker.settings().mqueueStoreQos0()) {
                 dropped(metrics.messagesDroppedQueueFull, metrics.deliveryDroppedQueueFull);
