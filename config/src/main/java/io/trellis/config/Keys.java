@@ -187,7 +187,9 @@ public final class Keys {
     public static final KeyDef<Duration> MQTT_AWAIT_REL_TIMEOUT = duration("mqtt.await_rel_timeout").word("infinity", INFINITY)
             .byDefault("300s").doc("How long an incoming QoS 2 message waits for PUBREL before it is dropped.");
     public static final KeyDef<Integer> MQTT_MAX_MQUEUE_LEN = integer("mqtt.max_mqueue_len", 0, UNLIMITED - 1).word("infinity", UNLIMITED)
-            .byDefault("1000").doc("Most messages queued for an offline or busy client; a full queue drops the oldest.");
+            .byDefault("1000").doc("Most messages queued for an offline or busy client; a full queue drops the oldest."
+                    + " Also bounds the QoS 0 deliveries waiting to reach a busy client's event loop (at least 1000);"
+                    + " beyond it they are dropped and counted in delivery.dropped.queue_full.");
     public static final KeyDef<Boolean> MQTT_MQUEUE_STORE_QOS0 = bool("mqtt.mqueue_store_qos0")
             .byDefault("true").doc("Whether QoS 0 messages are queued for an offline client too.");
     public static final KeyDef<Boolean> MQTT_UPGRADE_QOS = bool("mqtt.upgrade_qos")
