@@ -161,7 +161,7 @@ public record ClusterSettings(
     }
 
     /** {@code ip}, {@code ipv4:port} or {@code [ipv6]:port} (port 53 if none); null if it is none of these. */
-    static InetSocketAddress dnsServer(String text) {
+    public static InetSocketAddress dnsServer(String text) {
         String host = text;
         int port = DNS_PORT;
         int colon = text.lastIndexOf(':');

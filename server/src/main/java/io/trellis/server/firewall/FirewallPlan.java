@@ -13,15 +13,16 @@ import java.util.regex.Pattern;
 /**
  * What the firewall rules are made from: this node's cluster ports, its peers (host and their
  * cluster ports), its own local ports (kept reachable over loopback so ctl and local clients
- * work), the SSRF policy's lists, extra approved egress targets, and whether the AWS instance
- * metadata service (169.254.169.254) must stay reachable.
+ * work), the SSRF policy's lists, extra approved egress targets, the DNS servers of
+ * {@code cluster.dns.servers} that listen on a port other than 53 (port 53 is open to every
+ * address), and whether the AWS instance metadata service (169.254.169.254) must stay reachable.
  *
  * <p>Ports follow EMQX's mapping: distribution 4370 + N, cluster RPC 5370 + N
  * ({@code rpc.port_discovery = stateless}) or {@code rpc.server_port} ({@code manual}); N is the
  * trailing number of the node name's name part ({@code trellis2@...} -> 2, {@code trellis2a} -> 0).
  */
 public record FirewallPlan(List<Integer> clusterPorts, List<Peer> peers, List<Integer> localPorts, SsrfPolicy policy,
-                           List<Target> allowEgress, boolean awsImds) {
+                           List<Target> allowEgress, boolean awsImds, List<Target> dnsServers) {
 
     /** A cluster peer: its host and the cluster ports it listens on. */
     public record Peer(String host, List<Integer> ports) {
@@ -107,6 +108,19 @@ public record FirewallPlan(List<Integer> clusterPorts, List<Peer> peers, List<In
                 if (c.get(enable, name)) local.add(c.get(bind, name).getPort());
             }
         }
-        return new FirewallPlan(portsOf(self, c), List.copyOf(peers), List.copyOf(local), policy, List.copyOf(allow), awsImds);
+        List<Target> dns = new ArrayList<>();
+        for (String server : c.get(Keys.CLUSTER_DNS_SERVERS)) {
+            java.net.InetSocketAddress a = io.trellis.cluster.ClusterSettings.dnsServer(server);
+            if (a == null) {
+                throw new IllegalArgumentException("cluster.dns.servers: '" + server
+                        + "' is not an IP address with an optional port; write e.g. \"10.0.0.2\" or \"127.0.0.1:8600\"");
+            }
+            if (a.getPort() != 53) {
+                dns.add(new Target(new inet.ipaddr.IPAddressString(a.getAddress().getHostAddress()).getAddress().toCompressedString(),
+                        a.getPort()));
+            }
+        }
+        return new FirewallPlan(portsOf(self, c), List.copyOf(peers), List.copyOf(local), policy, List.copyOf(allow), awsImds,
+                List.copyOf(dns));
     }
 }

@@ -7,7 +7,8 @@ import java.util.stream.Collectors;
 /**
  * Egress and ingress rules that back the SSRF policy at the network layer (EMQX's guidance:
  * "rule_engine.ssrf does not replace these network-layer controls"). Egress, in order: replies,
- * this node's own ports over loopback, DNS and NTP, the cluster peers' ports, the policy's
+ * this node's own ports over loopback, DNS (port 53, and the {@code cluster.dns.servers} on other
+ * ports) and NTP, the cluster peers' ports, the policy's
  * {@code allow_cidrs} and the operator's {@code --allow} targets, the AWS IMDS exception when
  * asked, then rejects for the policy's {@code deny_cidrs} and the metadata endpoints, and finally
  * every other new outbound connection. Ingress: this node's cluster ports only from its peers (and
@@ -73,6 +74,13 @@ public final class FirewallRules {
         sb.append(e).append("-o lo -p tcp -m multiport --dports ").append(ports(plan.localPorts())).append(" -j ACCEPT\n");
         sb.append(e).append("-p udp --dport 53 -j ACCEPT\n").append(e).append("-p tcp --dport 53 -j ACCEPT\n");
         sb.append(e).append("-p udp --dport 123 -j ACCEPT\n");
+        for (FirewallPlan.Target d : plan.dnsServers()) {
+            if (isV6(d.address()) != v6) continue;
+            for (String proto : List.of("udp", "tcp")) {
+                sb.append(e).append("-p ").append(proto).append(" -d ").append(d.address()).append(" --dport ").append(d.port())
+                        .append(" -j ACCEPT\n");
+            }
+        }
         for (FirewallPlan.Peer p : plan.peers()) {
             if (isV6(p.host()) != v6) continue;
             sb.append(e).append("-p tcp -d ").append(p.host()).append(" -m multiport --dports ").append(ports(p.ports()))
@@ -115,6 +123,10 @@ public final class FirewallRules {
         sb.append("    ct state established,related accept\n");
         sb.append("    oifname \"lo\" tcp dport { ").append(ports(plan.localPorts()).replace(",", ", ")).append(" } accept\n");
         sb.append("    meta l4proto { tcp, udp } th dport 53 accept\n    udp dport 123 accept\n");
+        for (FirewallPlan.Target d : plan.dnsServers()) {
+            sb.append("    ").append(isV6(d.address()) ? "ip6" : "ip").append(" daddr ").append(d.address())
+                    .append(" meta l4proto { tcp, udp } th dport ").append(d.port()).append(" accept\n");
+        }
         for (FirewallPlan.Peer p : plan.peers()) {
             sb.append("    ").append(isV6(p.host()) ? "ip6" : "ip").append(" daddr ").append(p.host())
                     .append(" tcp dport { ").append(ports(p.ports()).replace(",", ", ")).append(" } accept\n");

@@ -55,6 +55,21 @@ class FirewallRulesTest {
     }
 
     @Test
+    void dnsServersOnOtherPortsThan53AreReachable() throws Exception {
+        FirewallPlan p = plan("node.name = \"trellis@192.0.2.1\"\ncluster.dns.servers = [\"127.0.0.1:8600\", \"10.0.0.2\", \"[fd00::53]:5353\"]\n",
+                List.of(), false);
+        assertThat(p.dnsServers()).extracting(FirewallPlan.Target::address, FirewallPlan.Target::port)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("127.0.0.1", 8600), org.assertj.core.groups.Tuple.tuple("fd00::53", 5353));
+        String v4 = FirewallRules.iptables(p, false);
+        assertThat(v4).contains("-A TRELLIS-EGRESS -p udp -d 127.0.0.1 --dport 8600 -j ACCEPT")
+                .contains("-A TRELLIS-EGRESS -p tcp -d 127.0.0.1 --dport 8600 -j ACCEPT").doesNotContain("5353");
+        // before the blanket reject of new connections
+        assertThat(v4.indexOf("--dport 8600 -j ACCEPT")).isLessThan(v4.indexOf("--ctstate NEW -j REJECT"));
+        assertThat(FirewallRules.iptables(p, true)).contains("-p udp -d fd00::53 --dport 5353 -j ACCEPT");
+        assertThat(FirewallRules.nftables(p)).contains("ip daddr 127.0.0.1 meta l4proto { tcp, udp } th dport 8600 accept");
+    }
+
+    @Test
     void aBadAllowTargetNamesTheOption() {
         assertThatThrownBy(() -> FirewallPlan.Target.parse("198.51.100.10:99999")).hasMessageContaining("--allow 198.51.100.10:99999");
     }
