@@ -371,6 +371,15 @@ public final class ClusterNode implements Cluster {
             int peerRpc = info != null ? info.rpcPort() : n.rpcPort(settings.rpcPortDiscovery(), settings.rpcServerPort());
             rows.add(new PortInfo("dial", host, peerRpc, "tcp", "cluster RPC (message forwarding)", n.toString()));
         }
+        if (settings.discovery() == ClusterSettings.DiscoveryStrategy.DNS) {
+            String purpose = "DNS discovery (cluster.dns.name)";
+            if (settings.dnsServers().isEmpty()) {
+                rows.add(new PortInfo("dial", "resolv.conf", 53, "udp,tcp", purpose, null));
+            }
+            for (InetSocketAddress server : settings.dnsServers()) {
+                rows.add(new PortInfo("dial", server.getHostString(), server.getPort(), "udp,tcp", purpose, null));
+            }
+        }
         return rows;
     }
 

@@ -193,6 +193,9 @@ class DnsDiscoveryTest {
         assertThat(messages(Level.WARN)).filteredOn(m -> m.startsWith(warning))
                 .allSatisfy(m -> assertThat(m).contains("this node runs alone for now, asking again in"));
         assertThat(nodes).allSatisfy(n -> assertThat(n.cluster().upNodes()).isEmpty());
+        // ctl ports lists the DNS server a firewall must let the node reach
+        assertThat(nodes.get(0).cluster().ports()).contains(new io.trellis.cluster.Cluster.PortInfo("dial",
+                dns.address().getHostString(), dns.address().getPort(), "udp,tcp", "DNS discovery (cluster.dns.name)", null));
         long askedBefore = dns.timesAsked(name, DnsRecordType.A);
         assertThat(askedBefore).isGreaterThanOrEqualTo(2);
 
