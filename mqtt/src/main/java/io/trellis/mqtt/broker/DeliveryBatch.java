@@ -5,6 +5,8 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fan-out across event loops: while a batch is open on a thread, deliveries to sessions pinned to
@@ -15,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread; reused, so a batch allocates one array and one task per foreign loop.
  */
 final class DeliveryBatch {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
     private static final FastThreadLocal<DeliveryBatch> CURRENT = new FastThreadLocal<>() {
         @Override
         protected DeliveryBatch initialValue() {
@@ -102,7 +105,12 @@ final class DeliveryBatch {
                 try {
                     for (int j = 0; j < batch.length; j += STRIDE) {
                         Subscription sub = (Subscription) batch[j + 1];
-                        sub.session().offerOnLoop((Message) batch[j], sub.qos(), (Boolean) batch[j + 2], sub.subscriptionId());
+                        try {
+                            sub.session().offerOnLoop((Message) batch[j], sub.qos(), (Boolean) batch[j + 2], sub.subscriptionId());
+                        } catch (RuntimeException e) {
+                            // One delivery failing must not take the rest of the batch (and their hand-off counts) with it.
+                            LOG.warn("a delivery to client {} failed", sub.session().clientId(), e);
+                        }
                     }
                 } finally {
                     if (left != null && left.decrementAndGet() == 0) whenDelivered.run();

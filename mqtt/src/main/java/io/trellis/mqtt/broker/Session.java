@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -163,7 +164,12 @@ public final class Session {
         }
         if (waiting >= handOffPeak) handOffPeak = waiting + 1; // racy max: a gauge, not an invariant
         if (!DeliveryBatch.add(ex, message, sub, retainFlag)) {
-            ex.execute(() -> offerOnLoop(message, sub.qos(), retainFlag, sub.subscriptionId()));
+            try {
+                ex.execute(() -> offerOnLoop(message, sub.qos(), retainFlag, sub.subscriptionId()));
+            } catch (RejectedExecutionException e) {
+                handOffDropped(); // the loop is shutting down: this delivery will never run
+                throw e;
+            }
         }
     }
 
